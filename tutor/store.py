@@ -1,0 +1,113 @@
+"""The learner's data: one SQLite file (via sqlite-utils), versioned by migrations.
+
+Why these settings: WAL lets a second tutor read while one writes, a busy
+timeout turns "database is locked" into a short wait, and every write commits
+at once so a killed process loses nothing the learner was shown as saved.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlite_utils
+
+from tutor import paths
+from tutor.errors import TutorError
+
+
+class StoreError(TutorError):
+    """The data file cannot be used (corrupt, not a database, newer schema)."""
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _migration_1(db: sqlite_utils.Database) -> None:
+    db["settings"].create({"key": str, "value": str}, pk="key")
+    db["chat_sessions"].create(
+        {"id": int, "title": str, "created_at": str, "updated_at": str}, pk="id"
+    )
+    db["chat_messages"].create(
+        {
+            "id": int,
+            "session_id": int,
+            "role": str,  # "user" | "tutor"
+            "text": str,
+            "sources": str,  # JSON list of cited sources
+            "in_scope": int,
+            "created_at": str,
+        },
+        pk="id",
+        foreign_keys=[("session_id", "chat_sessions", "id")],
+    )
+    db["chat_messages"].create_index(["session_id", "id"])
+    db["progress"].create({"lesson_id": str, "section_id": str, "opened_at": str}, pk="lesson_id")
+
+
+# Each migration moves the schema from version i to i+1. Append, never edit.
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migration_1]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def connect(path: Path | str | None = None) -> sqlite_utils.Database:
+    """Open (creating or migrating) the learner's database."""
+    path = Path(path) if path else paths.db_path()
+    try:
+        conn = sqlite3.connect(
+            str(path), timeout=10.0, isolation_level=None, check_same_thread=False
+        )
+        conn.execute("PRAGMA busy_timeout = 10000")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        db = sqlite_utils.Database(conn)
+        migrate(db)
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path}: not a usable tutor database ({exc})") from None
+    return db
+
+
+def schema_version(db: sqlite_utils.Database) -> int:
+    return db.execute("PRAGMA user_version").fetchone()[0]
+
+
+def migrate(db: sqlite_utils.Database) -> None:
+    version = schema_version(db)
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"{db.conn.execute('PRAGMA database_list').fetchone()[2]}: schema version {version} "
+            f"is newer than this tutor understands ({SCHEMA_VERSION}); upgrade tutor"
+        )
+    for target in range(version, SCHEMA_VERSION):
+        conn = db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Re-read under the write lock: another tutor may have migrated meanwhile.
+            if schema_version(db) > target:
+                conn.execute("COMMIT")
+                continue
+            MIGRATIONS[target](db)
+            conn.execute(f"PRAGMA user_version = {target + 1}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+
+def integrity(db: sqlite_utils.Database) -> str:
+    """'ok', or SQLite's description of what is damaged."""
+    return db.execute("PRAGMA integrity_check").fetchone()[0]
+
+
+def get_setting(db: sqlite_utils.Database, key: str, default=None):
+    row = db.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
+    return json.loads(row[0]) if row else default
+
+
+def set_setting(db: sqlite_utils.Database, key: str, value) -> None:
+    db["settings"].upsert({"key": key, "value": json.dumps(value)}, pk="key")
