@@ -184,7 +184,9 @@ def parse_lesson(path: Path) -> Lesson:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark else 1
-        raise ContentError(line, f"front matter is not valid YAML: {getattr(exc, 'problem', exc)}")
+        raise ContentError(
+            line, f"front matter is not valid YAML: {getattr(exc, 'problem', exc)}"
+        ) from None
     if not isinstance(meta, dict):
         raise ContentError(2, "front matter must be a mapping of fields")
 
