@@ -49,8 +49,87 @@ def _migration_1(db: sqlite_utils.Database) -> None:
     db["progress"].create({"lesson_id": str, "section_id": str, "opened_at": str}, pk="lesson_id")
 
 
+def _migration_2(db: sqlite_utils.Database) -> None:
+    """Cards (authored, generated, imported) with their FSRS state, and the review log.
+
+    `cards.status` is 'active' or 'retired': a card whose source item vanished is
+    retired, never deleted, so its reviews keep their meaning. Times are ISO-8601
+    UTC text with microseconds (`+00:00`), so text order is time order.
+    """
+    db.execute(
+        """
+        CREATE TABLE cards (
+            id TEXT PRIMARY KEY,        -- item id | gen-<kind>:<lesson>:<term> | csv:<hash>
+            fsrs_id INTEGER NOT NULL,   -- integer id that fsrs.Card / the optimizer use
+            origin TEXT NOT NULL,       -- 'course' | 'library' | 'csv'
+            source TEXT NOT NULL,       -- 'authored' | 'gen-cloze' | 'gen-def' | 'gen-mcq' | 'csv'
+            kind TEXT NOT NULL,         -- 'short' | 'mcq' | 'cloze' (what the grader is told)
+            lesson_id TEXT NOT NULL,
+            lesson_title TEXT NOT NULL DEFAULT '',
+            lesson_order INTEGER NOT NULL DEFAULT 0,
+            position INTEGER NOT NULL DEFAULT 0,
+            section_id TEXT,
+            question TEXT NOT NULL,
+            answer TEXT NOT NULL,
+            accept TEXT NOT NULL DEFAULT '[]',   -- JSON list
+            choices TEXT NOT NULL DEFAULT '[]',  -- JSON list (mcq)
+            explanation TEXT NOT NULL DEFAULT '',
+            chunk_id TEXT,              -- the chunk that teaches it ('lesson#section#n')
+            source_heading TEXT,
+            source_path TEXT,
+            source_line INTEGER,
+            source_text TEXT,
+            status TEXT NOT NULL DEFAULT 'active',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            retired_at TEXT,
+            state INTEGER NOT NULL DEFAULT 1,    -- fsrs.State
+            step INTEGER,
+            stability REAL,
+            difficulty REAL,
+            due TEXT NOT NULL,
+            last_review TEXT,
+            fsrs TEXT NOT NULL                   -- fsrs.Card.to_dict() as JSON
+        )
+        """
+    )
+    db.execute("CREATE INDEX cards_due ON cards (status, due) WHERE last_review IS NOT NULL")
+    db.execute(
+        "CREATE INDEX cards_new ON cards (status, lesson_order, position) WHERE last_review IS NULL"
+    )
+    db.execute("CREATE INDEX cards_lesson ON cards (lesson_id, status)")
+    db.execute("CREATE INDEX cards_origin ON cards (origin, status)")
+    db.execute(
+        """
+        CREATE TABLE reviews (
+            id INTEGER PRIMARY KEY,
+            card_id TEXT NOT NULL,
+            rating INTEGER NOT NULL,        -- fsrs.Rating 1..4, as chosen
+            suggested INTEGER,              -- the rating the grade suggested
+            reviewed_at TEXT NOT NULL,      -- ISO UTC
+            duration_ms INTEGER,
+            answer TEXT,
+            verdict TEXT,                   -- 'correct' | 'partial' | 'incorrect' | NULL
+            score REAL,
+            state_before INTEGER,           -- fsrs.State before; NULL when the card was new
+            cram INTEGER NOT NULL DEFAULT 0 -- 1: reviewed without rescheduling
+        )
+        """
+    )
+    db.execute("CREATE INDEX reviews_time ON reviews (reviewed_at)")
+    db.execute("CREATE INDEX reviews_card ON reviews (card_id, reviewed_at)")
+    db.execute(
+        """
+        CREATE TABLE term_vectors (
+            key TEXT PRIMARY KEY,   -- sha1 of model id + embedded text
+            vector BLOB NOT NULL    -- float32, unit-normalised
+        )
+        """
+    )
+
+
 # Each migration moves the schema from version i to i+1. Append, never edit.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migration_1]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migration_1, _migration_2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
