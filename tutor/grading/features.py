@@ -1,0 +1,154 @@
+"""Features of one free-text answer, shared by the runtime grader and its fit script.
+
+`lexical(question, references, answer)` needs no model; `semantic(...)` takes
+unit-normalised sentence embeddings. The order of `FEATURES` is the order of
+the weights in `tutor/data/grader.json`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from tutor.grading.text import (
+    NEGATIONS,
+    STOPWORDS,
+    content_stems,
+    contradictions,
+    is_filler,
+    words,
+)
+
+LIST_QUESTION = re.compile(r"^\s*(which|name|list|give|what are)\b", re.I)
+
+LEXICAL = (
+    "log_words",
+    "len_ratio",
+    "ref_recall",
+    "ref_precision",
+    "novel_recall",
+    "question_only",
+    "unrelated",
+    "function_ratio",
+    "negation_mismatch",
+    "conflicts",
+    "misplaced",
+)
+SEMANTIC = ("cos_ref", "cos_ref_mean", "cos_question", "cos_gap", "cos_novel")
+FEATURES = LEXICAL + SEMANTIC
+
+
+@dataclass
+class Signals:
+    """Lexical evidence about an answer, kept for the guard rules and the feedback."""
+
+    values: dict[str, float]
+    filler: bool
+    stuffing: bool
+    restates_question: bool
+    conflicts: int
+    swapped: bool
+    best_reference: int
+
+
+def _negations(text: str) -> int:
+    return sum(w in NEGATIONS for w in words(text))
+
+
+def lexical(question: str, references: Sequence[str], answer: str) -> Signals:
+    a_words = words(answer)
+    a_stems = content_stems(answer)
+    a_set = set(a_stems)
+    q_set = set(content_stems(question))
+    r_sets = [set(content_stems(r)) for r in references]
+    all_ref = set().union(*r_sets) if r_sets else set()
+
+    def recall(rs: set[str]) -> float:
+        return len(a_set & rs) / len(rs) if rs else 0.0
+
+    recalls = [recall(rs) for rs in r_sets]
+    best = int(np.argmax(recalls)) if recalls else 0
+    novel = [rs - q_set for rs in r_sets]
+    novel_recall = max(
+        (recall(n) if n else recall(rs) for n, rs in zip(novel, r_sets, strict=True)), default=0
+    )
+    n_content = len(a_stems)
+    precision = max((len(a_set & rs) / len(a_set) for rs in r_sets), default=0) if a_set else 0
+    question_only = len((a_set & q_set) - all_ref) / len(a_set) if a_set else 0.0
+    unrelated = len(a_set - q_set - all_ref) / len(a_set) if a_set else 0.0
+    function = sum(w in STOPWORDS or w in NEGATIONS for w in a_words)
+    function_ratio = function / len(a_words) if a_words else 0.0
+
+    ref = references[best] if references else ""
+    conflicts, misplaced, subjects = contradictions(answer, ref) if a_set else (0, 0, 0)
+    neg_mismatch = float((_negations(answer) % 2) != (_negations(ref) % 2))
+    ref_len = len(content_stems(ref)) or 1
+
+    values = {
+        "log_words": math.log1p(len(a_words)),
+        "len_ratio": math.log((n_content + 1) / (ref_len + 1)),
+        "ref_recall": max(recalls, default=0.0),
+        "ref_precision": precision,
+        "novel_recall": novel_recall,
+        "question_only": question_only,
+        "unrelated": unrelated,
+        "function_ratio": function_ratio,
+        "negation_mismatch": neg_mismatch,
+        "conflicts": float(min(conflicts, 3)),
+        "misplaced": float(min(subjects, 3)),
+    }
+    # a bag of terms with no sentence around it ("labels data supervised structure")
+    glue = [w for w in a_words if (w in STOPWORDS or w in NEGATIONS) and w not in ("and", "or")]
+    stuffing = (
+        n_content >= 4
+        and not glue
+        and not LIST_QUESTION.match(question)
+        and values["ref_recall"] > 0
+    )
+    restates = bool(a_set) and all(novel) and novel_recall == 0 and question_only > 0
+    return Signals(
+        values=values,
+        filler=is_filler(answer),
+        stuffing=stuffing,
+        restates_question=restates,
+        conflicts=conflicts,
+        swapped=subjects >= 1 and misplaced >= 2,
+        best_reference=best,
+    )
+
+
+def semantic(
+    answer_vec: np.ndarray,
+    reference_vecs: np.ndarray,
+    question_vec: np.ndarray,
+    novel_vec: np.ndarray | None = None,
+) -> dict[str, float]:
+    """Cosine features from unit vectors (reference_vecs: one row per reference)."""
+    cos = reference_vecs @ answer_vec
+    cos_q = float(question_vec @ answer_vec)
+    cos_ref = float(cos.max())
+    return {
+        "cos_ref": cos_ref,
+        "cos_ref_mean": float(cos.mean()),
+        "cos_question": cos_q,
+        "cos_gap": cos_ref - cos_q,
+        "cos_novel": float(novel_vec @ answer_vec) if novel_vec is not None else cos_ref,
+    }
+
+
+def novel_text(question: str, reference: str) -> str:
+    """The reference's words that the question does not already contain."""
+    q_set = set(content_stems(question))
+    from tutor.grading.text import stem
+
+    kept = [w for w in words(reference) if stem(w) not in q_set]
+    return " ".join(kept) or reference
+
+
+def vector(signals: Signals, sem: dict[str, float]) -> np.ndarray:
+    merged = {**signals.values, **sem}
+    return np.array([merged[name] for name in FEATURES], dtype=np.float64)

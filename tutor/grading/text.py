@@ -1,0 +1,308 @@
+"""Text helpers for the grader: normalisation, typo distance, stems, polarity.
+
+Pure Python, no model: multiple choice and cloze grading use only this module,
+so they never pay for loading torch or sentence-transformers.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_ARTICLES = ("the ", "a ", "an ")
+_DIGIT_GROUP = re.compile(r"(?<=\d)[,\s_](?=\d{3}\b)")
+_NON_WORD = re.compile(r"[^\w.%+-]+|_")
+_EDGE_PUNCT = re.compile(r"(?<!\d)[.+-]|[.+-](?!\d)")
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+
+
+def normalize(text: str) -> str:
+    """Lowercase, strip accents and punctuation, collapse spaces, drop a leading article.
+
+    Digit grouping is removed ("4,198,400" -> "4198400"); a decimal point and a
+    sign inside a number survive ("0.5", "-1").
+    """
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    text = text.replace("\u2019", "'").replace("'", "")
+    text = _DIGIT_GROUP.sub("", text)
+    text = _NON_WORD.sub(" ", text)
+    text = _EDGE_PUNCT.sub(" ", text)
+    text = " ".join(text.split())
+    for article in _ARTICLES:
+        if text.startswith(article) and len(text) > len(article):
+            text = text[len(article) :]
+            break
+    return text
+
+
+def squash(text: str) -> str:
+    """`normalize` without spaces: "fine tuning" and "finetuning" compare equal."""
+    return normalize(text).replace(" ", "")
+
+
+def edit_distance(a: str, b: str, limit: int | None = None) -> int:
+    """Optimal-string-alignment distance (insert, delete, substitute, swap two neighbours).
+
+    With `limit`, stops early and returns limit + 1 once the distance must exceed it.
+    """
+    if a == b:
+        return 0
+    if limit is not None and abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, start=1):
+            cost = ca != cb
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if limit is not None and min(cur) > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+def typo_allowance(target: str) -> int:
+    """How many edits still count as a typo of `target` (normalised, no spaces)."""
+    letters = sum(c.isalpha() for c in target)
+    if letters <= 3:
+        return 0
+    if letters <= 6:
+        return 1
+    if letters <= 12:
+        return 2
+    return 3
+
+
+def close_enough(answer: str, target: str) -> tuple[bool, bool]:
+    """(matches, exactly) for two texts after normalisation, forgiving small typos.
+
+    Numbers are never "typos": the digits in both must be identical, so 15 GB
+    does not pass for 14 GB.
+    """
+    a, t = squash(answer), squash(target)
+    if not a or not t:
+        return False, False
+    if a == t:
+        return True, True
+    if re.findall(r"\d+", a) != re.findall(r"\d+", t):
+        return False, False
+    allowance = typo_allowance(t)
+    return edit_distance(a, t, allowance) <= allowance, False
+
+
+# ---------------------------------------------------------------- word level
+
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been
+    being below between both but by can could did do does doing down during each few for
+    from further had has have having he her here hers herself him himself his how i if in
+    into is it its itself just me more most my myself of off on once only or other our ours
+    ourselves out over own same she should so some such than that the their theirs them
+    themselves then there these they this those through to too under until up very was we
+    were what when where which while who whom why will with would you your yours yourself
+    yourselves also may might must shall us one get gets got make makes made thing things
+    something anything way ways like lot lots much many well really e g eg ie etc""".split()
+)
+NEGATIONS = frozenset(
+    "not no never none nothing nobody neither nor cannot cant dont doesnt didnt isnt arent "
+    "wasnt werent wont wouldnt shouldnt couldnt hasnt havent hadnt without lack lacks "
+    "lacking unable instead".split()
+)
+FILLER = frozenset(
+    "idk dunno know sure yes yeah yep ok okay maybe guess think answer question hmm um uh "
+    "pass whatever nope stuff blah etc dont".split()
+)
+# clause boundaries: a negation's scope and a role's context end here
+_CLAUSE_WORDS = frozenset("but while whereas however although though and or so because".split())
+# words that name the same scale in opposite directions: (canonical stem, polarity)
+_ANTONYMS = {
+    "more": ("more", 1),
+    "larger": ("more", 1),
+    "bigger": ("more", 1),
+    "higher": ("more", 1),
+    "greater": ("more", 1),
+    "increas": ("more", 1),
+    "grow": ("more", 1),
+    "rais": ("more", 1),
+    "less": ("more", -1),
+    "fewer": ("more", -1),
+    "smaller": ("more", -1),
+    "lower": ("more", -1),
+    "decreas": ("more", -1),
+    "reduc": ("more", -1),
+    "shrink": ("more", -1),
+    "faster": ("fast", 1),
+    "slower": ("fast", -1),
+    "fast": ("fast", 1),
+    "slow": ("fast", -1),
+    "before": ("befor", 1),
+    "after": ("befor", -1),
+    "first": ("first", 1),
+    "last": ("first", -1),
+    "same": ("same", 1),
+    "different": ("same", -1),
+    "differ": ("same", -1),
+    "true": ("true", 1),
+    "false": ("true", -1),
+    "correct": ("true", 1),
+    "wrong": ("true", -1),
+    "increase": ("more", 1),
+    "decrease": ("more", -1),
+    "reduce": ("more", -1),
+    "raise": ("more", 1),
+    "better": ("good", 1),
+    "worse": ("good", -1),
+    "good": ("good", 1),
+    "bad": ("good", -1),
+    "add": ("add", 1),
+    "remov": ("add", -1),
+    "remove": ("add", -1),
+    "cheap": ("cheap", 1),
+    "expensive": ("cheap", -1),
+    "costly": ("cheap", -1),
+    "easy": ("easy", 1),
+    "easier": ("easy", 1),
+    "hard": ("easy", -1),
+    "harder": ("easy", -1),
+    "difficult": ("easy", -1),
+}
+_SUFFIXES = (
+    "izations", "isations", "ization", "isation", "ational", "fulness", "iveness", "ations",
+    "ation", "ions", "ion", "ments", "ment", "nesses", "ness", "ingly", "ings", "ing", "edly", "ies", "ied",
+    "ed", "ers", "er", "ly", "ities", "ity", "ives", "ive", "als", "al", "es", "s",
+)  # fmt: skip
+
+
+def words(text: str) -> list[str]:
+    """Lowercase word tokens; contractions are joined ("doesn't" -> "doesnt")."""
+    text = unicodedata.normalize("NFKD", text).lower().replace("\u2019", "'")
+    return [w.replace("'", "") for w in _WORD.findall(text)]
+
+
+def stem(word: str) -> str:
+    """A small, consistent suffix stripper (labels/labelled/labelling -> label)."""
+    w = word
+    if len(w) <= 2 or w.isdigit():
+        return w
+    if w.endswith(("ss", "us", "is")):
+        return w
+    for suf in _SUFFIXES:
+        if w.endswith(suf) and len(w) - len(suf) >= 2:
+            if suf == "es" and not w.endswith(("ches", "shes", "sses", "xes", "zes")):
+                w = w[:-1]  # "uses" -> "use", not "us"
+            elif suf in ("ies", "ied"):
+                w = w[: -len(suf)] + "i"
+            else:
+                w = w[: -len(suf)]
+            if len(w) >= 5 and w[-1] == w[-2] and w[-1] not in "s":
+                w = w[:-1]  # labell -> label, runn -> run
+            elif len(w) >= 4 and w[-1] == w[-2] and w[-1] not in "sl":
+                w = w[:-1]
+            break
+    if w.endswith("y") and len(w) > 3:
+        w = w[:-1] + "i"
+    if w.endswith("e") and len(w) >= 3:
+        w = w[:-1]
+    return w
+
+
+def content_stems(text: str) -> list[str]:
+    """Stems of the content words (no stopwords, no negations), in order."""
+    return [stem(w) for w in words(text) if w not in STOPWORDS and w not in NEGATIONS]
+
+
+def is_filler(text: str) -> bool:
+    """No content at all: empty, punctuation, "idk", "yes", "I think so"."""
+    toks = [w for w in words(text) if w not in STOPWORDS]
+    return not toks or all(w in FILLER or w in NEGATIONS for w in toks)
+
+
+def polar_clauses(text: str, vocabulary: set[str] = frozenset()) -> list[list[tuple[str, int]]]:
+    """Split into clauses of (stem, polarity) pairs.
+
+    A negation word flips the polarity of the content words after it up to the
+    end of its clause; "un"/"non" prefixes flip a word whose stem occurs
+    unprefixed in `vocabulary` ("unlabelled" -> (label, -1) next to "labels");
+    opposite scale words share one stem with opposite polarity (more/fewer).
+    """
+    clauses: list[list[tuple[str, int]]] = [[]]
+    sign = 1
+    pieces = re.split(r"([,;:.!?()\[\]])", unicodedata.normalize("NFKD", text).lower())
+    for piece in pieces:
+        if piece in ",;:.!?()[]":
+            if clauses[-1]:
+                clauses.append([])
+            sign = 1
+            continue
+        for w in words(piece):
+            if w in _CLAUSE_WORDS:
+                if clauses[-1]:
+                    clauses.append([])
+                sign = 1
+                continue
+            if w in NEGATIONS:
+                sign = -sign
+                continue
+            if w in STOPWORDS and w not in _ANTONYMS:
+                continue
+            s, pol = stem(w), 1
+            if w in _ANTONYMS:
+                s, pol = _ANTONYMS[w]
+            elif s in _ANTONYMS:
+                s, pol = _ANTONYMS[s]
+            else:
+                for prefix in ("non", "un"):
+                    rest = s[len(prefix) :].lstrip("-")
+                    if s.startswith(prefix) and len(rest) >= 3 and rest in vocabulary:
+                        s, pol = rest, -1
+                        break
+            clauses[-1].append((s, pol * sign))
+    return [c for c in clauses if c]
+
+
+def contradictions(answer: str, reference: str) -> tuple[int, int, int]:
+    """(polarity conflicts, misplaced terms, misplaced subjects): answer vs one reference.
+
+    Each answer clause is aligned to the reference clause it agrees with most
+    (a shared first content word, the usual subject, breaks ties). A shared stem
+    with opposite polarity is a conflict ("uses no labels" vs "uses labels"); a
+    stem that the reference puts only in a different clause is misplaced, the
+    mark of swapped roles ("the decoder reads the input" vs "the encoder reads").
+    """
+    vocab = set(content_stems(answer)) | set(content_stems(reference))
+    a_clauses = polar_clauses(answer, vocab)
+    r_clauses = polar_clauses(reference, vocab)
+    if not a_clauses or not r_clauses:
+        return 0, 0, 0
+    r_sets = [{s for s, _ in c} for c in r_clauses]
+    owner: dict[str, set[int]] = {}
+    for i, rs in enumerate(r_sets):
+        for s in rs:
+            owner.setdefault(s, set()).add(i)
+    conflicts = misplaced = subjects = 0
+    for clause in a_clauses:
+        stems = {s for s, _ in clause}
+
+        def fit(i: int, clause=clause, stems=stems) -> float:
+            rc = r_clauses[i]
+            polar_hits = len(set(clause) & set(rc))
+            subject = 0.25 * (clause[0] == rc[0]) + 0.25 * (clause[0][0] == rc[0][0])
+            return polar_hits + 0.5 * len(stems & r_sets[i]) + subject
+
+        best = max(range(len(r_clauses)), key=fit)
+        if not stems & r_sets[best]:
+            continue
+        ref_pol: dict[str, set[int]] = {}
+        for s, p in r_clauses[best]:
+            ref_pol.setdefault(s, set()).add(p)
+        for k, (s, p) in enumerate(clause):
+            if s in ref_pol and p not in ref_pol[s]:
+                conflicts += 1
+            elif s not in ref_pol and s in owner and len(r_clauses) > 1:
+                misplaced += 1
+                subjects += k == 0
+    return conflicts, misplaced, subjects
