@@ -1,0 +1,1 @@
+"""The Textual app for tutor. `tui` imports `tutor`; `tutor` never imports `tui`."""

@@ -1,0 +1,423 @@
+"""The Textual app: the shell that owns the course, the store and the model.
+
+Start-up is built around one rule: paint first, load later. Importing this module
+pulls in Textual and nothing heavy. The course (YAML parsing), the store
+(sqlite-utils, which imports pandas when it is installed) and the question
+answering model (torch + sentence-transformers) all load in workers started after
+the first screen is on the terminal, so the learner can move around at once and
+sees a "loading model" state until the model is there.
+
+Screens live in their own modules under `tui/screens/` and are registered in one
+place, `SCREENS_BY_NAME` below: a name maps to "module:Class", imported only when
+the screen is first opened. Each action the learner can take is listed once in
+`PALETTE`, which feeds the command palette (ctrl+p) and the help screen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import os
+import sqlite3
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.reactive import reactive
+from textual.screen import Screen
+
+from tui.commands import LessonsProvider
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+    from tui.summary import HomeSummary
+    from tutor.answer import Answerer
+    from tutor.course import Course
+
+# The screen registry: name -> "module:Class". A screen is constructed with the
+# keyword arguments given to `TutorApp.open(name, **kwargs)`. Add a line here to
+# add a screen; if its module is not there yet, opening it shows a notification.
+SCREENS_BY_NAME: dict[str, str] = {
+    "home": "tui.screens.home:HomeScreen",
+    "lesson": "tui.screens.lesson:LessonScreen",  # lesson_id, section_id=None
+    "chat": "tui.screens.chat:ChatScreen",  # question="", session_id=None
+    "sessions": "tui.screens.sessions:SessionsScreen",  # modal, returns a session id
+    "help": "tui.screens.help:HelpScreen",
+    "review": "tui.screens.review:ReviewScreen",  # the daily review
+    "quiz": "tui.screens.quiz:QuizScreen",  # lesson_id=None, section_id=None
+    "stats": "tui.screens.stats:StatsScreen",
+    "demos": "tui.screens.demos:DemosScreen",
+}
+
+
+@dataclass(frozen=True)
+class PaletteEntry:
+    """One action, as the command palette and the help screen show it."""
+
+    title: str
+    help: str
+    action: str  # a Textual action string, run in the app's namespace
+
+
+PALETTE: list[PaletteEntry] = [
+    PaletteEntry("Home", "Go back to the home screen", "go_home"),
+    PaletteEntry("Start the daily review", "Review the cards due today", "open('review')"),
+    PaletteEntry("Quiz me", "A quiz across the course", "open('quiz')"),
+    PaletteEntry("Continue where I left off", "Open the last section you read", "continue"),
+    PaletteEntry("Ask the tutor", "Open the chat and ask about the course", "open('chat')"),
+    PaletteEntry("New chat", "Start a fresh chat session", "new_chat"),
+    PaletteEntry("Resume a chat", "Pick an earlier chat session to continue", "resume_chat"),
+    PaletteEntry("Stats", "Reviews, retention and forecast", "open('stats')"),
+    PaletteEntry("Demos", "Run small live demos of the models in the course", "open('demos')"),
+    PaletteEntry("Keys", "Show the help screen with every key", "help"),
+    PaletteEntry("Load the model now", "Load the question-answering model", "load_model"),
+]
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_THEME = "textual-dark"
+BENCH_ENV = "TUTOR_BENCH_FIRST_PAINT"  # set to a file: write the paint time there and exit
+
+AnswererFactory = Callable[[Callable[[str], None], Path], "Answerer"]
+
+
+def _default_answerer_factory(progress: Callable[[str], None], course_dir: Path) -> Answerer:
+    from tutor.answer import Answerer  # heavy: torch, sentence-transformers, faiss
+
+    return Answerer.load(progress=progress, course_dir=course_dir)
+
+
+def _read_theme_fast(db_path: Path) -> str | None:
+    """The saved theme, read with bare sqlite3 so the first paint has the right colours.
+
+    The store proper (sqlite-utils) loads in a worker after the first paint; a
+    missing file or table simply means "no theme saved yet".
+    """
+    if not db_path.exists():
+        return None
+    try:
+        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=0.5)
+        try:
+            row = conn.execute("SELECT value FROM settings WHERE key = 'theme'").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None
+    if not row:
+        return None
+    value = row[0].strip('"')
+    return value or None
+
+
+class TutorApp(App[None]):
+    """The tutor: home, lessons, chat, and the screens other modules register."""
+
+    TITLE = "tutor"
+    # The home screen is the default screen, whose own CSS_PATH Textual does not
+    # load, so its styles are listed here; pushed screens carry their own CSS_PATH.
+    CSS_PATH = [HERE / "app.tcss", HERE / "screens" / "home.tcss"]
+    COMMANDS = App.COMMANDS | {LessonsProvider}
+    ENABLE_COMMAND_PALETTE = True
+
+    BINDINGS = [
+        Binding("f1,question_mark", "help", "Keys", key_display="?"),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+    ]
+
+    model_state: reactive[str] = reactive("idle")
+    """idle (not asked for yet) | loading | ready | error | off."""
+    model_message: reactive[str] = reactive("")
+    summary: reactive[HomeSummary | None] = reactive(None, always_update=True)
+    """What the home screen shows; refreshed in a worker."""
+    data_state: reactive[str] = reactive("loading")
+    """loading | ready | error: the course and the store."""
+
+    def __init__(
+        self,
+        course_dir: Path | str | None = None,
+        data_dir: Path | str | None = None,
+        *,
+        load_model: bool = True,
+        answerer_factory: AnswererFactory | None = None,
+        stream_delay: float = 0.012,
+    ) -> None:
+        """
+        Args:
+            course_dir: the course folder; the bundled course when None.
+            data_dir: where tutor.db lives; $TUTOR_HOME or the platform dir when None.
+            load_model: start loading the model right after the first paint. When
+                False it loads on the first question instead (tests, snapshots).
+            answerer_factory: builds the Answerer from (progress callback, course dir).
+            stream_delay: seconds between streamed chunks of an answer.
+        """
+        super().__init__()
+        from tutor import paths
+
+        self.course_dir = Path(course_dir) if course_dir else paths.content_dir()
+        self.db_path = Path(data_dir) / "tutor.db" if data_dir else paths.db_path()
+        self.db_path.parent.mkdir(parents=True, exist_ok=True)
+        self.autoload_model = load_model
+        self.answerer_factory = answerer_factory or _default_answerer_factory
+        self.stream_delay = stream_delay
+        self.course: Course | None = None
+        self.db: sqlite_utils.Database | None = None
+        self.answerer_instance: Answerer | None = None
+        self.data_ready = asyncio.Event()
+        self._model_done = asyncio.Event()
+        self._started_background = False
+        self._bench_file = os.environ.get(BENCH_ENV)
+        self.theme = _read_theme_fast(self.db_path) or DEFAULT_THEME
+
+    # ----------------------------------------------------------------- start-up
+
+    def get_default_screen(self) -> Screen:
+        from tui.screens.home import HomeScreen
+
+        return HomeScreen()
+
+    def on_mount(self) -> None:
+        self.theme_changed_signal.subscribe(self, self._save_theme)
+
+    def first_paint(self) -> None:
+        """Called by the home screen once it is on the terminal: start the slow work."""
+        if self._bench_file:
+            Path(self._bench_file).write_text(f"{time.time():.6f}\n")
+            self.exit()
+            return
+        if self._started_background:
+            return
+        self._started_background = True
+        self.load_data()
+        if self.autoload_model:
+            self.action_load_model()
+
+    @work(thread=True, exclusive=True, group="data", exit_on_error=False)
+    def load_data(self) -> None:
+        """Course + store + home summary, off the UI thread."""
+        from tutor import store
+        from tutor.course import load_course
+
+        try:
+            course = load_course(self.course_dir)
+        except (OSError, ValueError) as exc:
+            self.call_from_thread(self._data_failed, f"cannot load the course: {exc}")
+            return
+        try:
+            db = store.connect(self.db_path)
+        except store.StoreError as exc:
+            self.call_from_thread(self._data_failed, str(exc))
+            return
+        from tui.summary import load_summary
+
+        summary = load_summary(db, course)
+        self.call_from_thread(self._data_loaded, course, db, summary)
+
+    def _data_loaded(self, course: Course, db: sqlite_utils.Database, summary) -> None:
+        self.course = course
+        self.db = db
+        self.data_state = "ready"
+        self.summary = summary
+        self.data_ready.set()
+        if course.errors:
+            shown = "\n".join(f"{e.path.name}:{e.line}: {e.message}" for e in course.errors[:3])
+            more = len(course.errors) - 3
+            if more > 0:
+                shown += f"\n… and {more} more (run `tutor doctor`)"
+            self.notify(
+                shown,
+                title=f"{len(course.errors)} problem(s) in the course files",
+                severity="warning",
+                timeout=8,
+                markup=False,
+            )
+        if not course.lessons:
+            self.notify(f"No lessons found in {self.course_dir}", severity="error", markup=False)
+
+    def _data_failed(self, message: str) -> None:
+        self.data_state = "error"
+        self.data_ready.set()
+        self.notify(message, title="Cannot start", severity="error", timeout=30, markup=False)
+
+    def refresh_summary(self) -> None:
+        if self.db is not None and self.course is not None:
+            self._refresh_summary()
+
+    @work(thread=True, exclusive=True, group="summary", exit_on_error=False)
+    def _refresh_summary(self) -> None:
+        from tui.summary import load_summary
+
+        summary = load_summary(self.db, self.course)
+        self.call_from_thread(setattr, self, "summary", summary)
+
+    def _save_theme(self, theme) -> None:
+        if self.db is not None:
+            from tutor.store import set_setting
+
+            set_setting(self.db, "theme", theme.name)
+
+    # -------------------------------------------------------------- the model
+
+    def action_load_model(self) -> None:
+        """Load the question-answering model in a worker (no-op once started)."""
+        if self.model_state in ("loading", "ready"):
+            return
+        self.model_state = "loading"
+        self.model_message = "starting"
+        self._model_done.clear()
+        self._load_model()
+
+    @work(thread=True, exclusive=True, group="model", exit_on_error=False)
+    def _load_model(self) -> None:
+        def progress(message: str) -> None:
+            self.call_from_thread(setattr, self, "model_message", message)
+
+        try:
+            answerer = self.answerer_factory(progress, self.course_dir)
+        except ImportError as exc:
+            self.call_from_thread(self._model_failed, f"not installed: {exc}")
+        except Exception as exc:  # noqa: BLE001 — shown to the learner, never a crash
+            self.call_from_thread(self._model_failed, f"{exc.__class__.__name__}: {exc}")
+        else:
+            self.call_from_thread(self._model_loaded, answerer)
+
+    def _model_loaded(self, answerer: Answerer) -> None:
+        self.answerer_instance = answerer
+        self.model_message = ""
+        self.model_state = "ready"
+        self._model_done.set()
+
+    def _model_failed(self, message: str) -> None:
+        self.model_message = message
+        self.model_state = "error"
+        self._model_done.set()
+        self.notify(message, title="The model did not load", severity="error", markup=False)
+
+    async def get_answerer(self) -> Answerer:
+        """Wait (without blocking the UI) until the model is loaded; start it if needed."""
+        if self.answerer_instance is not None:
+            return self.answerer_instance
+        if self.model_state in ("idle", "error"):
+            self.action_load_model()
+        await self._model_done.wait()
+        if self.answerer_instance is None:
+            from tutor.errors import TutorError
+
+            raise TutorError(f"the model is not available ({self.model_message})")
+        return self.answerer_instance
+
+    # ------------------------------------------------------------ navigation
+
+    def screen_class(self, name: str) -> type[Screen] | None:
+        """The registered screen class, or None when its module is not there (yet)."""
+        target = SCREENS_BY_NAME.get(name)
+        if target is None:
+            return None
+        module_name, _, class_name = target.partition(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name and module_name.startswith(exc.name):
+                return None
+            raise
+        return getattr(module, class_name, None)
+
+    def open(self, name: str, **kwargs: Any) -> Screen | None:
+        """Push the registered screen `name`, built with `kwargs`."""
+        screen_class = self.screen_class(name)
+        if screen_class is None:
+            self.notify(f"The {name} screen is not available in this build yet.")
+            return None
+        needs_course = name not in ("help",)
+        if needs_course and self.course is None:
+            self.notify("Still loading the course, one moment…")
+            return None
+        screen = screen_class(**kwargs)
+        self.push_screen(screen)
+        return screen
+
+    def action_open(self, name: str) -> None:
+        self.open(name)
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, self.screen_class("help")):
+            self.open("help")
+
+    def action_go_home(self) -> None:
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+
+    def open_lesson(self, lesson_id: str, section_id: str | None = None) -> None:
+        """Open a lesson at a section; reuses the reader if it is already on top."""
+        from tui.screens.lesson import LessonScreen
+
+        if self.course is None or self.course.lesson(lesson_id) is None:
+            self.notify(f"No lesson {lesson_id!r} in this course.", markup=False)
+            return
+        if isinstance(self.screen, LessonScreen) and self.screen.lesson.id == lesson_id:
+            self.screen.go_to_section(section_id)
+            return
+        self.open("lesson", lesson_id=lesson_id, section_id=section_id)
+
+    def action_continue(self) -> None:
+        place = self.summary.place if self.summary else None
+        if place is None:
+            if self.course and self.course.lessons:
+                self.open_lesson(self.course.lessons[0].id)
+            else:
+                self.notify("Nothing to continue yet.")
+            return
+        self.open_lesson(place.lesson_id, place.section_id)
+
+    def open_chat(self, question: str = "", *, new: bool = False) -> None:
+        from tui.screens.chat import ChatScreen
+
+        if isinstance(self.screen, ChatScreen):
+            if new:
+                self.screen.new_session()
+            self.screen.prefill(question)
+            return
+        self.open("chat", question=question, new_session=new)
+
+    def action_new_chat(self) -> None:
+        self.open_chat(new=True)
+
+    def action_resume_chat(self) -> None:
+        from tui.screens.chat import ChatScreen
+
+        if not isinstance(self.screen, ChatScreen):
+            self.open("chat")
+        if isinstance(self.screen, ChatScreen):
+            self.screen.action_sessions()
+
+    def record_place(self, lesson_id: str, section_id: str) -> None:
+        if self.db is None:
+            return
+        from tutor.progress import record_open
+
+        record_open(self.db, lesson_id, section_id)
+
+    # --------------------------------------------------------- command palette
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for entry in PALETTE:
+            yield SystemCommand(entry.title, entry.help, self._runner(entry.action))
+        # The screen on top may offer its own commands ("Quiz me on this section").
+        for title, help_text, action in getattr(screen, "COMMANDS_HERE", ()):
+            yield SystemCommand(title, help_text, self._runner(action, screen))
+
+    def _runner(self, action: str, namespace: Any = None) -> Callable[[], Any]:
+        async def run() -> None:
+            await self.run_action(action, namespace or self)
+
+        return run
+
+
+def run() -> None:
+    """Entry point for `tutor` with no arguments."""
+    TutorApp().run()

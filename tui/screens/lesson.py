@@ -1,0 +1,216 @@
+"""The lesson reader: the lesson as Markdown beside a table of contents.
+
+The reader knows which section is on screen (the one whose heading was passed
+last), keeps the contents list on it, records it as the place to continue from,
+and offers two things from there: ask the tutor about it, or be quizzed on it.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Markdown, OptionList, Static
+from textual.widgets.option_list import Option
+
+from tutor.course import Lesson, Section
+
+
+def lesson_front_markdown(lesson: Lesson) -> str:
+    parts = [f"# {lesson.title}"]
+    if lesson.intro:
+        parts.append(lesson.intro)
+    if lesson.objectives:
+        parts.append(
+            "**In this lesson you will**\n\n" + "\n".join(f"- {o}" for o in lesson.objectives)
+        )
+    return "\n\n".join(parts)
+
+
+def key_terms_markdown(lesson: Lesson) -> str:
+    lines = [f"- **{term}**: {definition}" for term, definition in lesson.key_terms.items()]
+    return "## Key terms\n\n" + "\n".join(lines)
+
+
+def section_markdown(section: Section) -> str:
+    return f"## {section.title}\n\n{section.body}"
+
+
+class LessonScreen(Screen):
+    CSS_PATH = "lesson.tcss"
+    AUTO_FOCUS = "#reader"
+
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back"),
+        Binding("a", "ask_section", "Ask", tooltip="Ask the tutor about this section"),
+        Binding("z", "quiz_section", "Quiz", tooltip="Quiz me on this section"),
+        Binding("n", "next_section", "Next §"),
+        Binding("p", "previous_section", "Prev §"),
+        Binding("t", "toggle_contents", "Contents"),
+        Binding("right_square_bracket", "next_lesson", "Next lesson", show=False),
+        Binding("left_square_bracket", "previous_lesson", "Previous lesson", show=False),
+    ]
+
+    COMMANDS_HERE = [
+        ("Ask about this section", "Open the chat about the section on screen", "ask_section"),
+        ("Quiz me on this section", "Questions on the section on screen", "quiz_section"),
+        ("Next section", "Jump to the next section", "next_section"),
+        ("Previous section", "Jump to the previous section", "previous_section"),
+        ("Next lesson", "Open the next lesson in the course", "next_lesson"),
+        ("Previous lesson", "Open the previous lesson", "previous_lesson"),
+        ("Toggle contents", "Show or hide the table of contents", "toggle_contents"),
+    ]
+
+    current: reactive[str] = reactive("", init=False)
+    """Id of the section on screen."""
+
+    def __init__(self, lesson_id: str, section_id: str | None = None) -> None:
+        super().__init__()
+        lesson = self.app.course.lesson(lesson_id)
+        if lesson is None:
+            raise ValueError(f"no lesson {lesson_id!r}")
+        self.lesson = lesson
+        self._initial = section_id
+        self._ready = False
+        self._pinned: str | None = None
+        self.title = lesson.title
+        self.sub_title = f"lesson {lesson.order}"
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="lesson-body"):
+            toc = OptionList(
+                *(Option(Content(s.title), id=s.id) for s in self.lesson.sections),
+                id="toc",
+            )
+            toc.border_title = "Contents"
+            yield toc
+            with VerticalScroll(id="reader"):
+                yield Markdown(id="front", open_links=False)
+                for section in self.lesson.sections:
+                    yield Markdown(id=f"sec-{section.id}", classes="section", open_links=False)
+                if self.lesson.key_terms:
+                    yield Markdown(id="key-terms", open_links=False)
+        yield Static(id="section-bar")
+        yield Footer()
+
+    async def on_mount(self) -> None:
+        await self.query_one("#front", Markdown).update(lesson_front_markdown(self.lesson))
+        for section in self.lesson.sections:
+            await self.query_one(f"#sec-{section.id}", Markdown).update(section_markdown(section))
+        if self.lesson.key_terms:
+            await self.query_one("#key-terms", Markdown).update(key_terms_markdown(self.lesson))
+        self.watch(self.query_one("#reader"), "scroll_y", self._track_scroll, init=False)
+        self.call_after_refresh(self._start)
+
+    def _start(self) -> None:
+        self._ready = True
+        first = self.lesson.sections[0].id
+        target = self._initial if self.lesson.section(self._initial or "") else None
+        if target and target != first:
+            self.go_to_section(target)
+        else:
+            self.current = first
+
+    # ------------------------------------------------------------ position
+
+    @property
+    def section(self) -> Section:
+        return self.lesson.section(self.current) or self.lesson.sections[0]
+
+    def go_to_section(self, section_id: str | None) -> None:
+        section = self.lesson.section(section_id or "")
+        if section is None:
+            return
+        widget = self.query_one(f"#sec-{section.id}")
+        self.query_one("#reader", VerticalScroll).scroll_to_widget(
+            widget, top=True, animate=False, immediate=True
+        )
+        self._pinned = section.id
+        self.current = section.id
+
+    def _track_scroll(self, scroll_y: float) -> None:
+        if not self._ready:
+            return
+        height = self.query_one("#reader").size.height
+        if self._pinned:
+            # a section jumped to stays current while its heading is on screen, even
+            # near the end of the lesson where it cannot scroll to the top
+            top = self.query_one(f"#sec-{self._pinned}").virtual_region.y
+            if scroll_y - 1 <= top < scroll_y + height:
+                self.current = self._pinned
+                return
+            self._pinned = None
+        current = self.lesson.sections[0].id
+        for section in self.lesson.sections:
+            if self.query_one(f"#sec-{section.id}").virtual_region.y <= scroll_y + 1:
+                current = section.id
+        self.current = current
+
+    def _index(self, section_id: str) -> int:
+        return next(i for i, s in enumerate(self.lesson.sections) if s.id == section_id)
+
+    def watch_current(self, section_id: str) -> None:
+        toc = self.query_one("#toc", OptionList)
+        index = self._index(section_id)
+        if toc.highlighted != index:
+            toc.highlighted = index
+        section = self.lesson.sections[index]
+        bar = Content.assemble(
+            (f"§ {index + 1}/{len(self.lesson.sections)} ", "dim"),
+            (section.title, "bold"),
+        )
+        self.query_one("#section-bar", Static).update(bar)
+        self.app.record_place(self.lesson.id, section_id)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.go_to_section(event.option.id)
+        self.query_one("#reader").focus()
+
+    def on_markdown_link_clicked(self, event: Markdown.LinkClicked) -> None:
+        event.stop()
+        self.notify(f"Link: {event.href}", markup=False)
+
+    # ------------------------------------------------------------- actions
+
+    def action_ask_section(self) -> None:
+        title = self.section.title
+        # a question-shaped heading is asked as it is; otherwise ask to explain it
+        self.app.open_chat(title if title.endswith("?") else f"Explain {title}")
+
+    def action_quiz_section(self) -> None:
+        self.app.open("quiz", lesson_id=self.lesson.id, section_id=self.section.id)
+
+    def action_next_section(self) -> None:
+        index = self._index(self.current)
+        if index + 1 < len(self.lesson.sections):
+            self.go_to_section(self.lesson.sections[index + 1].id)
+
+    def action_previous_section(self) -> None:
+        index = self._index(self.current)
+        if index > 0:
+            self.go_to_section(self.lesson.sections[index - 1].id)
+
+    def action_toggle_contents(self) -> None:
+        toc = self.query_one("#toc")
+        toc.display = not toc.display
+        if not toc.display:
+            self.query_one("#reader").focus()
+
+    def _neighbour(self, step: int) -> None:
+        lessons = self.app.course.lessons
+        index = next(i for i, ls in enumerate(lessons) if ls.id == self.lesson.id)
+        if 0 <= index + step < len(lessons):
+            self.app.switch_screen(LessonScreen(lessons[index + step].id))
+        else:
+            self.notify("No more lessons that way.")
+
+    def action_next_lesson(self) -> None:
+        self._neighbour(+1)
+
+    def action_previous_lesson(self) -> None:
+        self._neighbour(-1)

@@ -1,0 +1,46 @@
+"""Pick an earlier chat session to resume (a modal over the chat)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from tutor import chat
+
+
+class SessionsScreen(ModalScreen[int | None]):
+    CSS_PATH = "modal.tcss"
+    BINDINGS = [Binding("escape", "dismiss(None)", "Close")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog") as dialog:
+            dialog.border_title = "Chat history"
+            dialog.border_subtitle = "enter resume · esc close"
+            yield OptionList(id="sessions")
+            yield Static(Content(""), id="empty")
+
+    def on_mount(self) -> None:
+        sessions = chat.list_sessions(self.app.db) if self.app.db is not None else []
+        options = self.query_one("#sessions", OptionList)
+        for s in sessions:
+            when = s.updated_at[:16].replace("T", " ")
+            options.add_option(
+                Option(
+                    Content.assemble(
+                        s.title,
+                        (f"\n{when} UTC · {s.messages} messages", "dim"),
+                    ),
+                    id=str(s.id),
+                )
+            )
+        if not sessions:
+            self.query_one("#empty", Static).update(Content("No chats yet."))
+        options.focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(int(event.option.id))
