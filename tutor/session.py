@@ -33,12 +33,13 @@ Time comes from `clock` (default `store.utcnow`), so tests can simulate days.
 
 from __future__ import annotations
 
+import re
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from fsrs import Rating, State
 
@@ -353,6 +354,13 @@ class Session:
         self.current = None
         self._summary.skipped += 1
 
+    def put_back(self) -> None:
+        """Return the shown, unanswered card to the front of the queue (e.g. on quit)."""
+        if self.current is not None:
+            self._queue.insert(0, self.current.id)
+        self.pending = None
+        self.current = None
+
     def summary(self) -> SessionSummary:
         self._summary.remaining = self.remaining
         return self._summary
@@ -360,3 +368,141 @@ class Session:
     def cards(self) -> list[StudyCard]:
         """The cards still queued (for a preview list)."""
         return get_cards(self.db, self._queue)
+
+
+# --- the plain-terminal driver (used by `tutor quiz` and `tutor review`) -----------------
+
+READ_LIMIT = 64 * 1024  # bytes read per line; longer lines are drained and refused
+RATE_LINE = re.compile(r"^\s*rate\s*:\s*(\S+)\s*$", re.I)
+LETTERS = "abcdef"
+
+
+def read_line(stream: BinaryIO, limit: int = READ_LIMIT) -> bytes | AnswerError | None:
+    """One line of raw bytes (without the newline), an AnswerError for an over-long
+    line (drained, so the next line is read correctly), or None at end of input."""
+    line = stream.readline(limit)
+    if not line:
+        return None
+    if not line.endswith(b"\n") and len(line) >= limit:
+        size = len(line)
+        while True:
+            more = stream.readline(limit)
+            size += len(more)
+            if not more or more.endswith(b"\n"):
+                break
+        return AnswerError(f"answer is too long ({size:,} bytes); skipped")
+    return line.rstrip(b"\r\n")
+
+
+def format_card(card: StudyCard, number: int, total: int) -> str:
+    lines = [f"[{number}/{total}] {card.lesson_title}", card.question]
+    lines += [f"  {LETTERS[i]}) {choice}" for i, choice in enumerate(card.choices)]
+    return "\n".join(lines)
+
+
+def format_feedback(sub: Submission) -> str:
+    card = sub.card
+    lines = [f"{sub.grade.verdict.capitalize()} ({sub.grade.score:.0%})", sub.grade.feedback]
+    if card.explanation and card.explanation not in sub.grade.feedback:
+        lines.append(f"Why: {card.explanation}")
+    if card.source_heading:
+        lines.append(f"Learn more: {card.source_heading} ({card.source_ref})")
+    return "\n".join(lines)
+
+
+def describe_result(result: srs.ReviewResult) -> str:
+    name = srs.RATING_NAMES[result.rating]
+    if result.cram:
+        return f"Recorded: {name} (cram: schedule unchanged)."
+    seconds = max(0, (result.due - result.reviewed_at).total_seconds())
+    if seconds < 3600:
+        when = f"{max(1, round(seconds / 60))} min"
+    elif seconds < 86400 * 1.5:
+        when = f"{round(seconds / 3600)} h"
+    else:
+        when = f"{round(seconds / 86400)} days"
+    return f"Recorded: {name}. Next review in {when}."
+
+
+def run_plain(
+    session: Session,
+    stdin: BinaryIO,
+    write: Callable[[str], None],
+    *,
+    interactive: bool,
+    ask: Callable[[str], str] | None = None,
+) -> SessionSummary:
+    """Drive a session in a plain terminal or from piped lines (see `tutor review --help`).
+
+    Piped: each line is one answer; the suggested rating is recorded unless the next
+    line is `rate: N` (1-4 or again/hard/good/easy). A line `/skip` skips the card,
+    `/quit` ends the session. Each review is committed before "Recorded" is written.
+    Interactive: `ask(prompt)` reads the answer and then the rating (Enter = suggested).
+    """
+    pushed: list[bytes | AnswerError | None] = []
+
+    def next_line() -> bytes | AnswerError | None:
+        return pushed.pop() if pushed else read_line(stdin)
+
+    total = session.remaining
+    number = 0
+    while (card := session.next_card()) is not None:
+        number += 1
+        total = max(total, number + session.remaining)
+        write(format_card(card, number, total))
+        started = time.monotonic()
+        if interactive and ask is not None:
+            raw: bytes | AnswerError | None = ask("Your answer").encode("utf-8", "surrogateescape")
+        else:
+            raw = next_line()
+        if raw is None:
+            session.put_back()
+            break
+        if isinstance(raw, AnswerError):
+            write(f"error: {raw}")
+            session.skip()
+            continue
+        command = raw.strip().lower()
+        if command == b"/quit":
+            session.put_back()
+            break
+        if command == b"/skip":
+            write("Skipped.")
+            session.skip()
+            continue
+        duration = int((time.monotonic() - started) * 1000) if interactive else 0
+        try:
+            sub = session.submit(raw, duration)
+        except AnswerError as exc:
+            write(f"error: {exc}")
+            session.skip()
+            continue
+        write(format_feedback(sub))
+        suggested = f"{int(sub.suggested)} {srs.RATING_NAMES[sub.suggested]}"
+        rating: Rating | None = None
+        if interactive and ask is not None:
+            while True:
+                reply = ask(f"Rating 1 Again, 2 Hard, 3 Good, 4 Easy [Enter = {suggested}]")
+                if not reply.strip():
+                    break
+                try:
+                    rating = srs.parse_rating(reply)
+                    break
+                except srs.ReviewError as exc:
+                    write(f"error: {exc}")
+        else:
+            write(f"Suggested rating: {suggested}")
+            following = next_line()
+            match = None
+            if isinstance(following, bytes):
+                match = RATE_LINE.match(following.decode("utf-8", "replace"))
+            if match:
+                try:
+                    rating = srs.parse_rating(match.group(1))
+                except srs.ReviewError as exc:
+                    write(f"error: {exc}; using the suggested rating")
+            else:
+                pushed.append(following)
+        result = session.rate(rating)
+        write(describe_result(result))
+    return session.summary()
