@@ -223,6 +223,7 @@ class TutorApp(App[None]):
         self.data_state = "ready"
         self.summary = summary
         self.data_ready.set()
+        self._maybe_sync_cards()
         if course.errors:
             shown = "\n".join(f"{e.path.name}:{e.line}: {e.message}" for e in course.errors[:3])
             more = len(course.errors) - 3
@@ -290,6 +291,32 @@ class TutorApp(App[None]):
         self.model_message = ""
         self.model_state = "ready"
         self._model_done.set()
+        self._maybe_sync_cards()
+
+    def _maybe_sync_cards(self) -> None:
+        if self.db is not None and self.course is not None and self.answerer_instance:
+            self._sync_cards()
+
+    @work(thread=True, exclusive=True, group="cards", exit_on_error=False)
+    def _sync_cards(self) -> None:
+        """Bring the review cards in line with the course (cheap when nothing changed).
+
+        Runs once both the store and the model are there, since generated
+        multiple-choice cards need the embedding model; home refreshes afterwards.
+        """
+        from tutor.cards import sync_cards
+
+        try:
+            sync_cards(self.db, self.course)
+        except Exception as exc:  # noqa: BLE001 — reviews still work with the old cards
+            self.call_from_thread(
+                self.notify,
+                f"Could not update the review cards: {exc}",
+                severity="warning",
+                markup=False,
+            )
+            return
+        self.call_from_thread(self.refresh_summary)
 
     def _model_failed(self, message: str) -> None:
         self.model_message = message

@@ -2,14 +2,13 @@
 
 `load_summary` is the single function that feeds the home screen's numbers:
 today's due and new counts, the streak, a 30-day forecast, per-lesson mastery and
-the place to continue from. The numbers come from `tutor.srs` / `tutor.stats`;
-whatever those modules cannot give (not installed, no cards yet) stays at zero
-rather than stopping the home screen from opening.
+the place to continue from. The numbers come from `tutor.stats.compute_stats`;
+if that fails the numbers stay at zero rather than stopping the home screen from
+opening (the error goes to the log).
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -37,39 +36,24 @@ class HomeSummary:
     cards: bool = False  # whether spaced repetition data is available at all
 
 
-def _module(name: str):
-    try:
-        return importlib.import_module(name)
-    except ImportError:
-        return None
-
-
 def load_summary(db: sqlite_utils.Database, course: Course) -> HomeSummary:
     summary = HomeSummary(place=last_place(db))
     if summary.place and course.lesson(summary.place.lesson_id) is None:
         summary.place = None
-    stats = _module("tutor.stats")
-    if stats is not None and hasattr(stats, "home"):
-        try:
-            _from_stats(summary, stats.home(db, course))
-        except Exception:  # noqa: BLE001 — the home screen must open regardless
-            log.exception("tutor.stats.home failed")
+    try:
+        from tutor import stats
+        from tutor.store import utcnow
+
+        result = stats.compute_stats(db, utcnow())
+    except Exception:  # noqa: BLE001 — the home screen must open regardless
+        log.exception("tutor.stats.compute_stats failed")
+        return summary
+    summary.cards = result.cards_active > 0
+    summary.due = result.due_today
+    summary.new = result.new_today
+    summary.streak = result.streak_days
+    summary.reviewed_today = result.reviews_today
+    counts = [count for _day, count in result.forecast][:FORECAST_DAYS]
+    summary.forecast = counts + [0] * (FORECAST_DAYS - len(counts))
+    summary.mastery = {ls.lesson_id: ls.mastery for ls in result.lessons}
     return summary
-
-
-def _from_stats(summary: HomeSummary, data) -> None:
-    """Copy the fields of whatever `tutor.stats.home` returns (object or dict)."""
-
-    def get(name, default=None):
-        if isinstance(data, dict):
-            return data.get(name, default)
-        return getattr(data, name, default)
-
-    summary.cards = True
-    summary.due = int(get("due", 0) or 0)
-    summary.new = int(get("new", 0) or 0)
-    summary.streak = int(get("streak", 0) or 0)
-    summary.reviewed_today = int(get("reviewed_today", 0) or 0)
-    forecast = list(get("forecast", []) or [])[:FORECAST_DAYS]
-    summary.forecast = [int(n) for n in forecast] + [0] * (FORECAST_DAYS - len(forecast))
-    summary.mastery = {str(k): float(v) for k, v in (get("mastery", {}) or {}).items()}

@@ -75,7 +75,10 @@ class HelpScreen(ModalScreen[None]):
                 if binding.key_display:
                     keys = binding.key_display
                 rows.append(
-                    Content.assemble((keys.ljust(KEY_WIDTH), "bold $accent"), binding.description)
+                    Content.assemble(
+                        (keys.ljust(KEY_WIDTH), "bold $accent"),
+                        binding.tooltip or binding.description,
+                    )
                 )
             if title == "Everywhere":
                 rows.append(
