@@ -217,7 +217,7 @@ def grade(source, question, reference, answer, kind, accept, choices, as_json) -
             click.echo(f"{result.verdict} ({result.score:.2f})\n{result.feedback}")
 
     if source == "-":
-        stdin = click.get_binary_stream("stdin")
+        stdin = getattr(sys.stdin, "buffer", sys.stdin)  # bytes: bad UTF-8 is reported
         for result in grading.grade_many(grading.read_json_lines(stdin)):
             show(result)
         return

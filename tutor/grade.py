@@ -185,6 +185,38 @@ def _short_texts(question: str, targets: list[str]) -> list[str]:
     return [question, novel_text(question, targets[0])]
 
 
+GUARDS = ("restates", "stuffing", "swapped", "conflicts")
+
+
+def decide(
+    p: float, sig, sem: dict[str, float], hi: float, lo: float, guards: Sequence[str] = GUARDS
+) -> tuple[str, float, str]:
+    """(verdict, score, why) from P(correct), the lexical signals and the cosines.
+
+    The guard rules overrule the classifier for the traps it was not trained on:
+    an answer that only restates the question, a bag of keywords, swapped roles,
+    or a statement that contradicts the reference is never "correct".
+    """
+    why = None
+    if "restates" in guards and sig.restates_question:
+        why = "the answer only restates the question."
+    elif "stuffing" in guards and sig.stuffing:
+        why = "a list of keywords is not an explanation: answer in a sentence."
+    elif "swapped" in guards and sig.swapped:
+        why = "the answer swaps the roles of the terms in the reference."
+    elif "conflicts" in guards and sig.conflicts and p >= lo:
+        why = "the answer contradicts the reference (a negation or a reversed statement)."
+    if why:
+        return "incorrect", min(p, lo * 0.5), f"Not quite: {why}"
+    if p >= hi:
+        return "correct", p, "Correct."
+    if p >= lo:
+        return "partial", p, "Partly right: compare with the reference answer."
+    if sem["cos_ref"] < 0.2 and sig.values["ref_recall"] < 0.1:
+        return "incorrect", p, "Not quite: the answer does not seem to address this question."
+    return "incorrect", p, "Not quite."
+
+
 def _verdict_short(question, reference, answer, accept, source, vectors) -> Grade:
     """Grade one free-text answer; `vectors` maps each text to its unit embedding."""
     import numpy as np
@@ -196,9 +228,8 @@ def _verdict_short(question, reference, answer, accept, source, vectors) -> Grad
         return _make("incorrect", 0.0, "No answer given.", reference, source)
     sig = F.lexical(question, targets, answer)
     if sig.filler:
-        return _make(
-            "incorrect", 0.0, "That answer says nothing about the question.", reference, source
-        )
+        why = "That answer says nothing about the question."
+        return _make("incorrect", 0.0, why, reference, source)
     # an exact match of the reference or an accepted answer needs no model
     if any(close_enough(answer, t)[0] for t in targets):
         return _make("correct", 1.0, "Correct.", reference, source)
@@ -217,40 +248,8 @@ def _verdict_short(question, reference, answer, accept, source, vectors) -> Grad
     else:
         p = sem["cos_ref"]
         hi, lo = _FALLBACK["correct"], _FALLBACK["partial"]
-
-    why = None
-    cap = None  # the best verdict a trapped answer can still get
-    if sig.restates_question:
-        why, cap = "The answer only restates the question.", "incorrect"
-    elif sig.stuffing:
-        why, cap = "A list of keywords is not an explanation: answer in a sentence.", "incorrect"
-    elif sig.swapped:
-        why, cap = "The answer swaps the roles of the terms in the reference.", "incorrect"
-    elif sig.conflicts and p >= lo:
-        why, cap = (
-            "The answer contradicts the reference (a negation or a reversed statement).",
-            ("incorrect"),
-        )
-    if cap == "incorrect":
-        return _make(
-            "incorrect",
-            min(p, lo * 0.5),
-            f"Not quite: {why[0].lower()}{why[1:]}",
-            reference,
-            source,
-        )
-
-    if p >= hi:
-        return _make("correct", p, "Correct.", reference, source)
-    if p >= lo:
-        return _make(
-            "partial", p, "Partly right: compare with the reference answer.", reference, source
-        )
-    if sem["cos_ref"] < 0.2 and sig.values["ref_recall"] < 0.1:
-        why = "Not quite: the answer does not seem to address this question."
-    else:
-        why = "Not quite."
-    return _make("incorrect", p, why, reference, source)
+    verdict, score, why = decide(p, sig, sem, hi, lo)
+    return _make(verdict, score, why, reference, source)
 
 
 # ---------------------------------------------------------------------- API
@@ -344,3 +343,33 @@ def _grade_chunk(rows: list[dict]) -> Iterator[Grade]:
             yield _verdict_short(
                 r["question"], r["reference"], r["answer"], r["accept"], r["source"], vectors
             )
+
+
+# ------------------------------------------------------------------ JSON lines
+
+
+def read_json_lines(stream) -> Iterator[dict]:
+    """Rows from a binary stream of JSON lines; a bad line raises with its number.
+
+    Each line is an object with "question", "reference" and "answer" (and
+    optionally "kind", "accept", "choices", "source"); blank lines are skipped.
+    """
+    for number, raw in enumerate(stream, start=1):
+        try:
+            line = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+        except UnicodeDecodeError:
+            raise GradeInputError(f"stdin line {number}: not UTF-8 text") from None
+        if not line.strip():
+            continue
+        if len(line) > 4 * MAX_CHARS + 1000:
+            raise GradeInputError(f"stdin line {number}: line too long ({len(line):,} characters)")
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise GradeInputError(f"stdin line {number}: not valid JSON ({exc.msg})") from None
+        if not isinstance(row, dict):
+            raise GradeInputError(f"stdin line {number}: expected a JSON object")
+        try:
+            yield _clean(row)
+        except GradeInputError as exc:
+            raise GradeInputError(f"stdin line {number}: {exc}") from None
