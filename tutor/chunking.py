@@ -1,9 +1,9 @@
 """Cut lessons into chunks: the unit that search finds and answers cite.
 
 A chunk is one or a few paragraphs of one section, with the heading path above
-it and the line it starts on, so an answer can cite `file:line`. Chunks stay
-well under the embedding model's 256 word-piece window (a word is about 1.3
-word pieces in this course), so nothing is silently truncated when embedded.
+it and the line it starts on, so an answer can cite `file:line`. Chunks are
+measured in the model's own word pieces (code and numbers cost many per word)
+and kept under its 256-piece window, so nothing is silently truncated.
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ import re
 from dataclasses import dataclass
 
 from tutor.course import HEADING, Lesson
+from tutor.embed import MAX_TOKENS, token_count
 
-MAX_WORDS = 150  # about 200 word pieces: under the model's 256 with the heading prefix
+MAX_PIECES = MAX_TOKENS - 16  # margin below the model's window, heading prefix included
 MIN_WORDS = 40  # shorter paragraphs are joined with their neighbours
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'`])")
 
@@ -92,30 +93,35 @@ def _blocks(section_title: str, body: str, first_line: int) -> list[_Block]:
     return blocks
 
 
-def _split_long(block: _Block) -> list[_Block]:
-    """Split an over-long prose paragraph at sentence ends."""
-    if block.is_code or len(block.text.split()) <= MAX_WORDS:
+def _fits(prefix: str, text: str) -> bool:
+    return token_count(f"{prefix}\n{text}") <= MAX_PIECES
+
+
+def _split_long(block: _Block, prefix: str) -> list[_Block]:
+    """Split an over-long block: prose at sentence ends, code at line ends."""
+    if _fits(prefix, block.text):
         return [block]
-    parts, current = [], []
-    for sentence in SENTENCE_END.split(block.text):
-        if current and len(" ".join(current + [sentence]).split()) > MAX_WORDS:
-            parts.append(" ".join(current))
+    pieces = block.text.splitlines() if block.is_code else SENTENCE_END.split(block.text)
+    joiner = "\n" if block.is_code else " "
+    parts: list[str] = []
+    current: list[str] = []
+    for piece in pieces:
+        if current and not _fits(prefix, joiner.join([*current, piece])):
+            parts.append(joiner.join(current))
             current = []
-        current.append(sentence)
+        current.append(piece)
     if current:
-        parts.append(" ".join(current))
-    return [_Block(p, block.line, block.path) for p in parts]
+        parts.append(joiner.join(current))
+    return [_Block(p, block.line, block.path, block.is_code) for p in parts]
 
 
 def chunk_lesson(lesson: Lesson) -> list[Chunk]:
     chunks: list[Chunk] = []
     for section in lesson.sections:
         body_line = section.line + 1
-        blocks = [
-            b
-            for block in _blocks(section.title, section.body, body_line)
-            for b in _split_long(block)
-        ]
+        blocks: list[_Block] = []
+        for block in _blocks(section.title, section.body, body_line):
+            blocks.extend(_split_long(block, " › ".join((lesson.title, *block.path))))
         merged: list[_Block] = []
         for block in blocks:
             prev = merged[-1] if merged else None
@@ -123,7 +129,7 @@ def chunk_lesson(lesson: Lesson) -> list[Chunk]:
                 prev is not None
                 and prev.path == block.path
                 and (len(prev.text.split()) < MIN_WORDS or block.is_code)
-                and len(prev.text.split()) + len(block.text.split()) <= MAX_WORDS
+                and _fits(" › ".join((lesson.title, *prev.path)), f"{prev.text}\n\n{block.text}")
             ):
                 merged[-1] = _Block(f"{prev.text}\n\n{block.text}", prev.line, prev.path)
             else:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -81,6 +82,17 @@ def encode(
     return np.vstack(out).astype(np.float32, copy=False)
 
 
+@lru_cache(maxsize=1)
+def _tokenizer():
+    # The Rust tokenizer alone: exact word-piece counts without importing torch.
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(model_path() / "tokenizer.json"))
+    tokenizer.no_padding()
+    tokenizer.no_truncation()
+    return tokenizer
+
+
 def token_count(text: str) -> int:
-    """Word pieces the model would see for `text` (without special tokens)."""
-    return len(get_model().tokenizer.tokenize(text))
+    """Word pieces the model sees for `text`, special tokens included."""
+    return len(_tokenizer().encode(text).ids)

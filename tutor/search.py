@@ -67,6 +67,11 @@ class Searcher:
     """Hybrid search over one or more index folders."""
 
     def __init__(self, stores: list[IndexStore]):
+        import faiss
+
+        # One question at a time: OpenMP threads only add hand-off cost (and on a
+        # busy 2-core machine, spin-waiting that made a 10k flat search 90 ms).
+        faiss.omp_set_num_threads(1)
         self.stores = stores
 
     def dense(self, qvec: np.ndarray, k: int = CANDIDATES) -> list[tuple[IndexStore, int, float]]:
