@@ -350,13 +350,16 @@ def optimize() -> None:
 )
 @click.option("--csv", "csv_path", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE")
 @click.option("--all", "include_retired", is_flag=True, help="Include retired cards.")
-def export_cards(anki: Path | None, csv_path: Path | None, include_retired: bool) -> None:
+@click.option("--course", "course_dir", type=click.Path(path_type=Path, file_okay=False))
+def export_cards(
+    anki: Path | None, csv_path: Path | None, include_retired: bool, course_dir: Path | None
+) -> None:
     """Export your cards: an Anki package (one deck per lesson) and/or a CSV file."""
     from tutor import exchange
 
     if not anki and not csv_path:
         raise click.UsageError("give --anki FILE.apkg and/or --csv FILE")
-    db = _study_db(None)
+    db = _study_db(course_dir)
     if anki:
         n = exchange.export_anki(db, anki, include_retired=include_retired)
         click.echo(f"Wrote {n} notes to {anki}")
