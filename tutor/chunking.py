@@ -118,7 +118,7 @@ def _split_long(block: _Block, prefix: str) -> list[_Block]:
 def chunk_lesson(lesson: Lesson) -> list[Chunk]:
     chunks: list[Chunk] = []
     for section in lesson.sections:
-        body_line = section.line + 1
+        body_line = section.body_line
         blocks: list[_Block] = []
         for block in _blocks(section.title, section.body, body_line):
             blocks.extend(_split_long(block, " › ".join((lesson.title, *block.path))))

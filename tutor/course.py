@@ -48,6 +48,11 @@ class Section:
     title: str
     body: str
     line: int  # 1-based line of the heading (or of the text, if none)
+    body_line: int = 0  # 1-based line where `body` starts in the file
+
+    def __post_init__(self) -> None:
+        if not self.body_line:
+            self.body_line = self.line + 1
 
 
 @dataclass
@@ -263,8 +268,15 @@ def split_sections(body: str, first_line: int, level: int) -> tuple[str, list[Se
         else:
             intro.append(line)
     for section, lines in parts:
-        section.body = "\n".join(lines).strip("\n")
+        leading = next((i for i, line in enumerate(lines) if line.strip()), 0)
+        section.body = "\n".join(lines[leading:]).rstrip()
+        section.body_line = section.line + 1 + leading
     return "\n".join(intro), [section for section, _ in parts]
+
+
+def _leading_blank(text: str) -> int:
+    lines = text.splitlines()
+    return next((i for i, line in enumerate(lines) if line.strip()), 0)
 
 
 def _is_str_list(value: object) -> bool:
@@ -432,10 +444,15 @@ def parse_plain_file(path: Path, root: Path, order: int = 0) -> Lesson:
             if len(sections) > 1 or (sections and level > 1):
                 break
     if not sections:
-        sections = [Section("text", title, intro.strip(), body_start)]
+        sections = [
+            Section("text", title, intro.strip(), body_start, body_start + _leading_blank(intro))
+        ]
         intro = ""
     elif intro.strip():
-        sections.insert(0, Section("introduction", "Introduction", intro.strip(), body_start))
+        first = body_start + _leading_blank(intro)
+        sections.insert(
+            0, Section("introduction", "Introduction", intro.strip(), body_start, first)
+        )
     sections = [s for s in sections if s.body.strip()]
     return Lesson(
         id=lesson_id,
