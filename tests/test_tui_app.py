@@ -89,7 +89,7 @@ async def test_help_screen_lists_keys_of_each_screen(tmp_path, monkeypatch):
             "Ask the tutor about this section",
             "Quiz me on this section",
             "Next §",
-            "New chat",
+            "Start a new chat",
             "Show the lesson",
         ):
             assert words in text, words

@@ -56,6 +56,11 @@ SCREENS_BY_NAME: dict[str, str] = {
 }
 
 
+# Screens that cannot be built before the course and the store are loaded; the
+# others (chat, help) open at once and wait for what they need themselves.
+NEEDS_DATA = {"lesson", "review", "quiz", "stats", "sessions"}
+
+
 @dataclass(frozen=True)
 class PaletteEntry:
     """One action, as the command palette and the help screen show it."""
@@ -359,8 +364,7 @@ class TutorApp(App[None]):
         if screen_class is None:
             self.notify(f"The {name} screen is not available in this build yet.")
             return None
-        needs_course = name not in ("help",)
-        if needs_course and self.course is None:
+        if name in NEEDS_DATA and self.course is None:
             self.notify("Still loading the course, one moment…")
             return None
         screen = screen_class(**kwargs)

@@ -28,12 +28,17 @@ STREAM_WORDS = 3  # words per streamed chunk
 
 
 def answer_record(answer: Any) -> dict[str, Any]:
-    """The parts of a `tutor.answer.Answer` the chat shows and stores."""
+    """The parts of a `tutor.answer.Answer` the chat shows and stores.
+
+    Several passages of one section cite as one source: the learner opens sections.
+    """
     cited = answer.sources if answer.in_scope else answer.suggestions
-    return {
-        "text": answer.answer,
-        "in_scope": bool(answer.in_scope),
-        "sources": [
+    sources, seen = [], set()
+    for s in cited:
+        if (s.lesson_id, s.section_id) in seen:
+            continue
+        seen.add((s.lesson_id, s.section_id))
+        sources.append(
             {
                 "lesson_id": s.lesson_id,
                 "lesson": s.lesson,
@@ -42,9 +47,8 @@ def answer_record(answer: Any) -> dict[str, Any]:
                 "line": s.line,
                 "score": s.score,
             }
-            for s in cited
-        ],
-    }
+        )
+    return {"text": answer.answer, "in_scope": bool(answer.in_scope), "sources": sources}
 
 
 class UserMessage(Static):
@@ -117,7 +121,7 @@ class TutorMessage(Vertical, can_focus=True):
                 )
             )
         widgets.append(
-            Keys(("l", "show the lesson"), ("z", "quiz me on this"), classes="followups")
+            Keys(("l ^o", "show the lesson"), ("z ^t", "quiz me on this"), classes="followups")
         )
         await box.mount_all(widgets)
 
@@ -142,8 +146,8 @@ class ChatScreen(Screen):
         Binding("escape", "app.pop_screen", "Back"),
         Binding("ctrl+o", "show_lesson", "Lesson", tooltip="Show the lesson of the last answer"),
         Binding("ctrl+t", "quiz", "Quiz", tooltip="Quiz me on the last answer's section"),
-        Binding("ctrl+n", "new_session", "New chat"),
-        Binding("ctrl+r", "sessions", "History"),
+        Binding("ctrl+n", "new_session", "New", tooltip="Start a new chat"),
+        Binding("ctrl+r", "sessions", "History", tooltip="Resume an earlier chat"),
         Binding("pageup", "scroll_log(-1)", "Scroll up", show=False),
         Binding("pagedown", "scroll_log(1)", "Scroll down", show=False),
     ]
@@ -178,7 +182,7 @@ class ChatScreen(Screen):
                 id="intro",
             )
         with Vertical(id="ask-bar"):
-            yield Input(placeholder="Ask a question…  (enter to send)", id="question")
+            yield Input(placeholder="Ask a question…  (enter to send)", id="question", compact=True)
             yield ModelStatus(id="model-status")
         yield Footer()
 
