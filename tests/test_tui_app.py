@@ -166,3 +166,33 @@ async def test_course_errors_are_a_warning_not_a_crash(tmp_path, monkeypatch):
         messages = [n for n in app._notifications if n.severity == "warning"]
         assert messages and "03-broken.md:1" in messages[0].message
         assert not messages[0].markup
+
+
+async def test_chat_history_is_resumed_and_sessions_can_be_switched(tmp_path, monkeypatch):
+    from tui.screens.chat import ChatScreen, TutorMessage, UserMessage
+    from tui.screens.sessions import SessionsScreen
+    from tutor import chat
+
+    course, data = tui_env(tmp_path, monkeypatch)
+    db = store.connect(data / "tutor.db")
+    first = chat.new_session(db)
+    chat.add_message(db, first.id, "user", "What is alpha?")
+    chat.add_message(db, first.id, "tutor", "The first letter.", [], True)
+    app = make_app(course, data)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChatScreen))
+        screen = app.screen
+        await wait_for(pilot, lambda: len(screen.query(UserMessage)) == 1)
+        assert screen.session_id == first.id
+        assert len(screen.query(TutorMessage)) == 1
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: len(screen.query(UserMessage)) == 0)
+        assert screen.session_id is None
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: isinstance(app.screen, SessionsScreen))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen is screen)
+        await wait_for(pilot, lambda: len(screen.query(UserMessage)) == 1)
+        assert screen.session_id == first.id

@@ -38,7 +38,9 @@ class SessionsScreen(ModalScreen[int | None]):
                     id=str(s.id),
                 )
             )
-        if not sessions:
+        if sessions:
+            options.highlighted = 0
+        else:
             self.query_one("#empty", Static).update(Content("No chats yet."))
         options.focus()
 
