@@ -263,7 +263,7 @@ def due_ids(db: sqlite_utils.Database, now: datetime, *, lesson: str | None = No
         where = " AND lesson_id = ?5"
         args.append(lesson)
     rows = db.execute(
-        "SELECT id FROM cards INDEXED BY cards_due "
+        "SELECT id FROM cards INDEXED BY cards_queue "
         "WHERE status = 'active' AND last_review IS NOT NULL AND due <= ?2 "
         "AND (state = ?3 OR due <= ?4)" + where + " "
         "ORDER BY (?1 - julianday(last_review)) / max(stability, 0.001) DESC, due, id",

@@ -148,7 +148,7 @@ def compute_stats(db: sqlite_utils.Database, now: datetime, *, days: int = WINDO
         "WHERE status = 'active' AND last_review IS NULL"
     ).fetchone()[0]
     stats.due_today = db.execute(
-        "SELECT count(*) FROM cards INDEXED BY cards_due "
+        "SELECT count(*) FROM cards INDEXED BY cards_queue "
         "WHERE status = 'active' AND last_review IS NOT NULL AND due < ?",
         [srs.iso(end_today)],
     ).fetchone()[0]
@@ -195,7 +195,7 @@ def compute_stats(db: sqlite_utils.Database, now: datetime, *, days: int = WINDO
     forecast = dict.fromkeys(_days(today, days), 0)
     horizon = srs.day_end(now) + timedelta(days=days - 1)
     for day, count in db.execute(
-        f"SELECT max({_local_date_sql('due')}, ?) AS d, count(*) FROM cards INDEXED BY cards_due "
+        f"SELECT max({_local_date_sql('due')}, ?) AS d, count(*) FROM cards INDEXED BY cards_queue "
         "WHERE status = 'active' AND last_review IS NOT NULL AND due < ? GROUP BY d",
         [today.isoformat(), srs.iso(horizon)],
     ):
