@@ -1,0 +1,104 @@
+"""Answers come from the course with citations; off-topic questions are declined."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tutor.answer import Answerer
+from tutor.cli import cli
+from tutor.errors import TutorError
+
+
+@pytest.fixture(scope="module")
+def answerer():
+    return Answerer.load()
+
+
+@pytest.mark.parametrize(
+    "question, lesson",
+    [
+        ("why can't I just stack a bunch of linear layers?", "neural-networks"),
+        ("how does dropout stop a network from memorising the training set", "regularization"),
+        ("what does a pooling layer do to the feature map", "cnns"),
+        ("how does the network remember earlier words in a sentence", "rnns"),
+        ("is 99% accuracy good when only 1% of emails are spam", "evaluation-metrics"),
+    ],
+)
+def test_answers_cite_the_lesson_that_teaches_it(answerer, question, lesson):
+    answer = answerer.ask(question)
+    assert answer.in_scope
+    assert answer.sources[0].lesson_id == lesson
+    assert answer.answer.strip()
+    # every sentence of the answer is course text from a cited passage
+    cited = " ".join(s.text for s in answer.sources)
+    assert all(
+        part.strip(" .")[:40] in " ".join(cited.split()) for part in answer.answer.split(". ")
+    )
+    src = answer.sources[0]
+    lines = Path(src.path).read_text(encoding="utf-8").splitlines()
+    assert lines[src.line - 1].strip() == src.text.splitlines()[0].strip()
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what is the capital of Australia?",
+        "how long should I boil an egg",
+        "who won the 2018 World Cup",
+    ],
+)
+def test_off_topic_questions_are_declined_with_suggestions(answerer, question):
+    answer = answerer.ask(question)
+    assert not answer.in_scope
+    assert answer.sources == []
+    assert "isn't covered in the course" in answer.answer
+    assert 1 <= len(answer.suggestions) <= 3
+
+
+def test_empty_and_huge_questions_are_clear_errors(answerer):
+    with pytest.raises(TutorError, match="empty"):
+        answerer.ask("   ")
+    with pytest.raises(TutorError, match="limit is 1000"):
+        answerer.ask("why " * 400)
+
+
+def test_markup_in_a_question_is_plain_text(answerer):
+    answer = answerer.ask("[bold]what is[/] dropout [link=x]?")
+    assert answer.question == "[bold]what is[/] dropout [link=x]?"
+    assert answer.in_scope and answer.sources[0].lesson_id == "regularization"
+
+
+def test_cli_ask_json_shape():
+    result = CliRunner().invoke(cli, ["ask", "--json", "what is one-hot encoding?"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert set(data) >= {"question", "answer", "in_scope", "sources"}
+    assert data["in_scope"] is True
+    source = data["sources"][0]
+    assert set(source) == {"lesson_id", "lesson", "section", "text", "score", "path", "line"}
+    assert source["lesson_id"] == "data-preprocessing"
+    scores = [s["score"] for s in data["sources"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_cli_ask_batch_from_stdin():
+    stdin = "what is a convolution?\n\nwhat is the best pizza topping?\n" + "x" * 2000 + "\n"
+    result = CliRunner().invoke(cli, ["ask", "--json", "-"], input=stdin)
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r.get("in_scope") for r in rows] == [True, False, None]
+    assert "limit is 1000" in rows[2]["error"]
+
+
+def test_cli_ask_plain_output_and_errors():
+    result = CliRunner().invoke(cli, ["ask", "what is backpropagation?"])
+    assert result.exit_code == 0
+    assert "Sources:" in result.stdout and ".md:" in result.stdout
+    result = CliRunner().invoke(cli, ["ask", ""])
+    assert result.exit_code == 1
+    assert result.stderr.strip().startswith("Error: the question is empty")
+    assert "Traceback" not in result.output
