@@ -437,7 +437,7 @@ def parse_plain_file(path: Path, root: Path, order: int = 0) -> Lesson:
             if level == 1 and len(sections) == 1:
                 # a single '# Title' heading names the file; split its body further
                 title = sections[0].title
-                inner_intro, inner = split_sections(sections[0].body, sections[0].line + 1, 2)
+                inner_intro, inner = split_sections(sections[0].body, sections[0].body_line, 2)
                 if inner:
                     intro, sections = inner_intro, inner
                     break
