@@ -33,10 +33,10 @@ lint: $(STAMP)
 
 # Rebuild the bundled index in index/ after editing content/.
 index: $(STAMP)
-	$(BIN)/python -m tutor.index_build
+	$(BIN)/tutor index --course
 
 bench: $(STAMP)
-	$(BIN)/python -m bench
+	cd bench && for b in bench_*.py; do ../$(BIN)/python $$b || exit 1; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
