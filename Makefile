@@ -36,7 +36,7 @@ index: $(STAMP)
 	$(BIN)/tutor index --course
 
 bench: $(STAMP)
-	cd bench && for b in bench_*.py; do ../$(BIN)/python $$b || exit 1; done
+	for b in bench/bench_*.py; do $(BIN)/python $$b || exit 1; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
