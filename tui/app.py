@@ -5,7 +5,9 @@ pulls in Textual and nothing heavy. The course (YAML parsing), the store
 (sqlite-utils, which imports pandas when it is installed) and the question
 answering model (torch + sentence-transformers) all load in workers started after
 the first screen is on the terminal, so the learner can move around at once and
-sees a "loading model" state until the model is there.
+sees a "loading model" state until the model is there. The model itself lives in
+a child process (`tui/answer_process.py`): loading torch in a thread of this
+process held the GIL long enough to freeze the UI for seconds.
 
 Screens live in their own modules under `tui/screens/` and are registered in one
 place, `SCREENS_BY_NAME` below: a name maps to "module:Class", imported only when
@@ -92,9 +94,10 @@ AnswererFactory = Callable[[Callable[[str], None], Path], "Answerer"]
 
 
 def _default_answerer_factory(progress: Callable[[str], None], course_dir: Path) -> Answerer:
-    from tutor.answer import Answerer  # heavy: torch, sentence-transformers, faiss
+    """The real Answerer, in a child process (torch in this one would stall the UI)."""
+    from tui.answer_process import RemoteAnswerer
 
-    return Answerer.load(progress=progress, course_dir=course_dir)
+    return RemoteAnswerer.start(course_dir, progress)
 
 
 def _read_theme_fast(db_path: Path) -> str | None:
@@ -176,7 +179,8 @@ class TutorApp(App[None]):
         self._model_done = asyncio.Event()
         self._started_background = False
         self._bench_file = os.environ.get(BENCH_ENV)
-        self.theme = _read_theme_fast(self.db_path) or DEFAULT_THEME
+        saved = _read_theme_fast(self.db_path)
+        self.theme = saved if saved in self.available_themes else DEFAULT_THEME
 
     # ----------------------------------------------------------------- start-up
 
@@ -187,6 +191,11 @@ class TutorApp(App[None]):
 
     def on_mount(self) -> None:
         self.theme_changed_signal.subscribe(self, self._save_theme)
+
+    def on_unmount(self) -> None:
+        close = getattr(self.answerer_instance, "close", None)
+        if close is not None:
+            close()
 
     def first_paint(self) -> None:
         """Called by the home screen once it is on the terminal: start the slow work."""
@@ -309,10 +318,14 @@ class TutorApp(App[None]):
         Runs once both the store and the model are there, since generated
         multiple-choice cards need the embedding model; home refreshes afterwards.
         """
-        from tutor.cards import sync_cards
-
         try:
-            sync_cards(self.db, self.course)
+            remote_sync = getattr(self.answerer_instance, "sync_cards", None)
+            if remote_sync is not None:  # the model lives in the answerer's process
+                remote_sync(self.db_path, self.course_dir)
+            else:
+                from tutor.cards import sync_cards
+
+                sync_cards(self.db, self.course)
         except Exception as exc:  # noqa: BLE001 — reviews still work with the old cards
             self.call_from_thread(
                 self.notify,

@@ -65,7 +65,7 @@ class SourceLink(Static, can_focus=True):
         label = Content.assemble(
             (f"[{number}] ", "bold $accent"),
             lesson,
-            (" › ", "dim"),
+            (" › " if section else "", "dim"),
             section,
         )
         super().__init__(label, classes="source")
