@@ -92,16 +92,25 @@ def local_day(now: datetime) -> date:
     return now.astimezone().date()
 
 
+def midnight(day: date) -> datetime:
+    """Local midnight at the start of `day`, as UTC (daylight saving time respected)."""
+    return datetime(day.year, day.month, day.day).astimezone(UTC)
+
+
 def day_start(now: datetime) -> datetime:
     """Local midnight that began the learner's day, as UTC."""
-    local = now.astimezone()
-    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
+    return midnight(local_day(now))
 
 
 def day_end(now: datetime) -> datetime:
-    local = now.astimezone()
-    midnight = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
-    return midnight.astimezone(UTC)
+    """Local midnight that ends the learner's day, as UTC."""
+    return midnight(local_day(now) + timedelta(days=1))
+
+
+def day_bounds(first: date, count: int) -> list[tuple[str, str]]:
+    """[(start, end)] ISO UTC bounds of `count` local days from `first`."""
+    edges = [iso(midnight(first + timedelta(days=i))) for i in range(count + 1)]
+    return list(zip(edges, edges[1:], strict=False))
 
 
 def _utc(now: datetime) -> datetime:

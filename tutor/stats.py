@@ -17,15 +17,18 @@
   (overdue cards count on today).
 - `lessons`: per-lesson `LessonStats(lesson_id, title, cards, seen, due, mastery)`;
   mastery is the mean FSRS retrievability of the lesson's active cards (unseen = 0).
-- `time_today_ms`, `time_30d_ms`, `time_total_ms`: time spent answering.
+- `time_today_ms`, `time_30d_ms`: time spent answering; `reviews_total`: all reviews.
 
 Only SQLite and numpy are imported: no torch, no sentence-transformers.
 """
 
 from __future__ import annotations
 
+import json
+import math
+import sqlite3
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from fsrs import State
@@ -70,7 +73,6 @@ class Stats:
     lessons: list[LessonStats] = field(default_factory=list)
     time_today_ms: int = 0
     time_30d_ms: int = 0
-    time_total_ms: int = 0
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -79,66 +81,88 @@ class Stats:
         return data
 
 
-def _local_date_sql(column: str) -> str:
-    return f"date({column}, 'localtime')"
+def _per_day(db: sqlite_utils.Database, sql: str, bounds: list[tuple[str, str]]) -> list[tuple]:
+    """Run `sql` (a scalar/row subquery over `b.lo`, `b.hi`) once per day window.
 
-
-def _days(start: date, count: int) -> list[str]:
-    return [(start + timedelta(days=i)).isoformat() for i in range(count)]
+    Each window is an index range scan, so no date is parsed per row and the
+    local-day boundaries (daylight saving time included) come from Python.
+    """
+    return db.execute(
+        "WITH b(i, lo, hi) AS (SELECT key, json_extract(value, '$[0]'), "
+        "json_extract(value, '$[1]') FROM json_each(?)) "
+        f"SELECT b.i, {sql} FROM b ORDER BY b.i",
+        [json.dumps(bounds)],
+    ).fetchall()
 
 
 def _streak(db: sqlite_utils.Database, now: datetime) -> int:
+    """Consecutive local days with a review, ending today (or yesterday)."""
     today = srs.local_day(now)
-    window = 64
+    streak, block = 0, 64
+    day = today
+    first = True
     while True:
-        since = srs.day_start(now) - timedelta(days=window)
-        days = {
-            r[0]
-            for r in db.execute(
-                f"SELECT DISTINCT {_local_date_sql('reviewed_at')} FROM reviews "
-                "WHERE reviewed_at >= ? AND reviewed_at < ?",
-                [srs.iso(since), srs.iso(srs.day_end(now))],
-            )
-        }
-        day = today if today.isoformat() in days else today - timedelta(days=1)
-        streak = 0
-        while day.isoformat() in days:
-            streak += 1
-            day -= timedelta(days=1)
-        if streak < window - 1:
-            return streak
-        window *= 4
+        bounds = srs.day_bounds(day - timedelta(days=block - 1), block)[::-1]  # newest first
+        flags = _per_day(
+            db,
+            "EXISTS (SELECT 1 FROM reviews INDEXED BY reviews_window "
+            "WHERE reviewed_at >= b.lo AND reviewed_at < b.hi)",
+            bounds,
+        )
+        for i, (_, has) in enumerate(flags):
+            if has:
+                streak += 1
+            elif first and i == 0:
+                pass  # nothing yet today: the streak may still run to yesterday
+            else:
+                return streak
+        first = False
+        day -= timedelta(days=block)
 
 
-def _mastery(db: sqlite_utils.Database, now: datetime) -> dict[str, float]:
-    """{lesson id: mean retrievability} over active cards, vectorised with numpy."""
-    import numpy as np
+def _pow_available(db: sqlite_utils.Database) -> bool:
+    try:
+        db.execute("SELECT pow(2.0, 0.5)").fetchone()
+        return True
+    except sqlite3.OperationalError:
+        db.conn.create_function("pow", 2, math.pow, deterministic=True)
+        return False
 
+
+def _lessons(db: sqlite_utils.Database, now: datetime, end_today: datetime) -> list[LessonStats]:
+    """Per-lesson counts and mastery in one pass over a covering index (FSRS curve in SQL)."""
+    _pow_available(db)
+    decay = -srs.parameters(db)[20]
+    factor = 0.9 ** (1 / decay) - 1
     rows = db.execute(
-        "SELECT lesson_id, stability, julianday(last_review) FROM cards "
-        "WHERE status = 'active' AND last_review IS NOT NULL"
+        "SELECT lesson_id, count(*), count(last_review), "
+        "coalesce(sum(last_review IS NOT NULL AND due < ?), 0), "
+        "coalesce(sum(CASE WHEN last_review IS NULL THEN 0 ELSE "
+        "pow(1 + ? * max(0, floor(? - julianday(last_review))) / max(stability, 0.001), ?) "
+        "END), 0) FROM cards INDEXED BY cards_lesson_stats "
+        "WHERE status = 'active' GROUP BY lesson_id",
+        [srs.iso(end_today), factor, srs._julian(now), decay],
     ).fetchall()
-    if not rows:
-        return {}
-    lessons, stab, last = zip(*rows, strict=True)
-    r = srs.retrievability(
-        np.array(stab, dtype=np.float64),
-        srs._julian(now) - np.array(last, dtype=np.float64),
-        srs.parameters(db),
-    )
-    names, inverse = np.unique(np.array(lessons, dtype=object), return_inverse=True)
-    sums = np.bincount(inverse, weights=r, minlength=len(names))
-    return {str(n): float(s) for n, s in zip(names, sums, strict=True)}
+    lessons = []
+    for lesson_id, cards, seen, due, total in rows:
+        title, order = db.execute(
+            "SELECT lesson_title, lesson_order FROM cards INDEXED BY cards_lesson "
+            "WHERE lesson_id = ? AND status = 'active' LIMIT 1",
+            [lesson_id],
+        ).fetchone()
+        lessons.append((order, LessonStats(lesson_id, title, cards, seen, due, total / cards)))
+    return [ls for _, ls in sorted(lessons, key=lambda x: (x[0], x[1].lesson_id))]
 
 
 def compute_stats(db: sqlite_utils.Database, now: datetime, *, days: int = WINDOW_DAYS) -> Stats:
     now = now.astimezone(UTC)
-    start_today = srs.day_start(now)
     end_today = srs.day_end(now)
     today = srs.local_day(now)
     stats = Stats(now=srs.iso(now), today=today.isoformat())
 
-    for status, count in db.execute("SELECT status, count(*) FROM cards GROUP BY status"):
+    for status, count in db.execute(
+        "SELECT status, count(*) FROM cards INDEXED BY cards_lesson_stats GROUP BY status"
+    ):
         if status == "active":
             stats.cards_active = count
         else:
@@ -159,30 +183,29 @@ def compute_stats(db: sqlite_utils.Database, now: datetime, *, days: int = WINDO
     )
     stats.desired_retention = srs.desired_retention(db)
 
-    # reviews per day and time over the window
-    since = start_today - timedelta(days=days - 1)
-    per_day = dict.fromkeys(_days(since.astimezone().date(), days), 0)
-    time_by_day: dict[str, int] = {}
-    for day, count, ms in db.execute(
-        f"SELECT {_local_date_sql('reviewed_at')} AS d, count(*), coalesce(sum(duration_ms), 0) "
-        "FROM reviews WHERE reviewed_at >= ? AND reviewed_at < ? GROUP BY d",
-        [srs.iso(since), srs.iso(end_today)],
-    ):
-        if day in per_day:
-            per_day[day] = count
-            time_by_day[day] = ms
-    stats.reviews_per_day = list(per_day.items())
-    stats.reviews_today = per_day.get(today.isoformat(), 0)
-    stats.time_today_ms = int(time_by_day.get(today.isoformat(), 0))
-    stats.time_30d_ms = int(sum(time_by_day.values()))
-    total, total_ms = db.execute(
-        "SELECT count(*), coalesce(sum(duration_ms), 0) FROM reviews"
-    ).fetchone()
-    stats.reviews_total, stats.time_total_ms = total, int(total_ms)
+    # reviews and time per local day over the window (oldest first)
+    first = today - timedelta(days=days - 1)
+    bounds = srs.day_bounds(first, days)
+    rows = _per_day(
+        db,
+        "(SELECT count(*) FROM reviews INDEXED BY reviews_window "
+        "WHERE reviewed_at >= b.lo AND reviewed_at < b.hi), "
+        "(SELECT coalesce(sum(duration_ms), 0) FROM reviews INDEXED BY reviews_window "
+        "WHERE reviewed_at >= b.lo AND reviewed_at < b.hi)",
+        bounds,
+    )
+    stats.reviews_per_day = [
+        ((first + timedelta(days=i)).isoformat(), count) for i, count, _ in rows
+    ]
+    stats.reviews_today = rows[-1][1]
+    stats.time_today_ms = int(rows[-1][2])
+    stats.time_30d_ms = int(sum(r[2] for r in rows))
+    # reviews are append-only, so the last id is the number of reviews ever made
+    stats.reviews_total = db.execute("SELECT coalesce(max(id), 0) FROM reviews").fetchone()[0]
 
     # true retention: reviews of Review-state cards (not cram) in the window
     n, passed = db.execute(
-        "SELECT count(*), coalesce(sum(rating > 1), 0) FROM reviews "
+        "SELECT count(*), coalesce(sum(rating > 1), 0) FROM reviews INDEXED BY reviews_window "
         "WHERE reviewed_at >= ? AND reviewed_at < ? AND cram = 0 AND state_before = ?",
         [srs.iso(now - timedelta(days=days)), srs.iso(end_today), int(State.Review)],
     ).fetchone()
@@ -191,29 +214,21 @@ def compute_stats(db: sqlite_utils.Database, now: datetime, *, days: int = WINDO
 
     stats.streak_days = _streak(db, now)
 
-    # forecast of due cards per day
-    forecast = dict.fromkeys(_days(today, days), 0)
-    horizon = srs.day_end(now) + timedelta(days=days - 1)
-    for day, count in db.execute(
-        f"SELECT max({_local_date_sql('due')}, ?) AS d, count(*) FROM cards INDEXED BY cards_queue "
-        "WHERE status = 'active' AND last_review IS NOT NULL AND due < ? GROUP BY d",
-        [today.isoformat(), srs.iso(horizon)],
-    ):
-        if day in forecast:
-            forecast[day] += count
-    stats.forecast = list(forecast.items())
-
-    # per-lesson mastery
-    sums = _mastery(db, now)
-    for lesson_id, title, cards, seen, due in db.execute(
-        "SELECT lesson_id, max(lesson_title), count(*), count(last_review), "
-        "coalesce(sum(last_review IS NOT NULL AND due < ?), 0) "
-        "FROM cards WHERE status = 'active' GROUP BY lesson_id ORDER BY min(lesson_order)",
-        [srs.iso(end_today)],
-    ):
-        stats.lessons.append(
-            LessonStats(lesson_id, title, cards, seen, due, sums.get(lesson_id, 0.0) / cards)
+    # forecast of due cards per local day; overdue cards count on today
+    ahead = srs.day_bounds(today, days)
+    ahead[0] = ("", ahead[0][1])
+    stats.forecast = [
+        ((today + timedelta(days=i)).isoformat(), count)
+        for i, count in _per_day(
+            db,
+            "(SELECT count(*) FROM cards INDEXED BY cards_queue WHERE status = 'active' "
+            "AND last_review IS NOT NULL AND due >= b.lo AND due < b.hi)",
+            ahead,
         )
+    ]
+
+    # per-lesson mastery: mean retrievability, unseen cards counted as 0
+    stats.lessons = _lessons(db, now, end_today)
     return stats
 
 
@@ -241,7 +256,7 @@ def format_stats(stats: Stats) -> str:
         )
     lines.append(
         f"Time spent: {_minutes(stats.time_today_ms)} today, {_minutes(stats.time_30d_ms)} "
-        f"in 30 days, {_minutes(stats.time_total_ms)} in all ({stats.reviews_total} reviews)"
+        f"in 30 days ({stats.reviews_total} reviews in all)"
     )
     recent = stats.reviews_per_day[-7:]
     lines.append("Reviews, last 7 days: " + ", ".join(f"{d[5:]} {n}" for d, n in recent))
