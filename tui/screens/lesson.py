@@ -7,6 +7,8 @@ and offers two things from there: ask the tutor about it, or be quizzed on it.
 
 from __future__ import annotations
 
+import asyncio
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -98,11 +100,16 @@ class LessonScreen(Screen):
         yield Footer()
 
     async def on_mount(self) -> None:
-        await self.query_one("#front", Markdown).update(lesson_front_markdown(self.lesson))
-        for section in self.lesson.sections:
-            await self.query_one(f"#sec-{section.id}", Markdown).update(section_markdown(section))
+        documents = [(self.query_one("#front", Markdown), lesson_front_markdown(self.lesson))]
+        documents += [
+            (self.query_one(f"#sec-{section.id}", Markdown), section_markdown(section))
+            for section in self.lesson.sections
+        ]
         if self.lesson.key_terms:
-            await self.query_one("#key-terms", Markdown).update(key_terms_markdown(self.lesson))
+            documents.append(
+                (self.query_one("#key-terms", Markdown), key_terms_markdown(self.lesson))
+            )
+        await asyncio.gather(*(widget.update(text) for widget, text in documents))
         self.watch(self.query_one("#reader"), "scroll_y", self._track_scroll, init=False)
         self.call_after_refresh(self._start)
 
