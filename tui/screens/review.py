@@ -1,0 +1,567 @@
+"""The daily review (and, through `QuizScreen`, the quiz): one card at a time.
+
+The screen drives a `tutor.session.Session` exactly as its docstring says:
+
+    question  → the learner types an answer (Enter), or picks a choice with 1-4
+    grading   → `session.submit` runs in a thread worker (a short answer loads the
+                sentence model the first time, which takes seconds)
+    feedback  → verdict, reference answer, explanation and the teaching passage;
+                1-4 rate (Again/Hard/Good/Easy), Enter accepts the suggested rating
+    rated     → `session.rate` commits the review to SQLite *before* the next card
+                is shown, so quitting at any moment (esc, q, ctrl+q, a closed
+                terminal) loses nothing that was rated
+    done      → a summary: right and wrong, ratings, time, when the next card is due
+
+An empty answer means "I don't know": it is graded (incorrect) and shows the answer.
+Cram mode (`c` when nothing is due, or `cram=True`) goes over every card and logs the
+reviews without rescheduling anything.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, OptionList, ProgressBar, Static
+from textual.widgets.option_list import Option
+
+from tutor.errors import TutorError
+
+RATING_LABELS = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
+VERDICT_STYLES = {
+    "correct": ("✓ Correct", "bold $text-success"),
+    "partial": ("◐ Partly right", "bold $text-warning"),
+    "incorrect": ("✕ Not quite", "bold $text-error"),
+}
+MAX_SOURCE_CHARS = 1_200  # the teaching passage is cut here (the lesson has the rest)
+
+
+def keys_content(*pairs: tuple[str, str]) -> Content:
+    """'enter back  ·  c cram' as styled content."""
+    parts: list = []
+    for i, (key, label) in enumerate(pairs):
+        if i:
+            parts.append(("  ·  ", "dim"))
+        parts += [(key, "bold $accent"), f" {label}"]
+    return Content.assemble(*parts)
+
+
+def describe_wait(seconds: float) -> str:
+    """'in 10 min', 'in 5 h', 'tomorrow', 'in 12 days' for a time from now."""
+    if seconds <= 60:
+        return "now"
+    if seconds < 3600:
+        return f"in {round(seconds / 60)} min"
+    if seconds < 86400:
+        return f"in {round(seconds / 3600)} h"
+    days = round(seconds / 86400)
+    return "tomorrow" if days <= 1 else f"in {days} days"
+
+
+def next_due(db, now: datetime) -> datetime | None:
+    """When the earliest reviewed active card falls due (None when nothing is scheduled)."""
+    from tutor.srs import parse_iso
+
+    row = db.execute(
+        "SELECT min(due) FROM cards WHERE status = 'active' AND last_review IS NOT NULL"
+    ).fetchone()
+    return parse_iso(row[0]) if row and row[0] else None
+
+
+class ReviewScreen(Screen):
+    """Today's review queue; `QuizScreen` is the same loop over a quiz's cards."""
+
+    CSS_PATH = "review.tcss"
+    MODE = "review"
+
+    BINDINGS = [
+        Binding("escape", "leave", "Back"),
+        Binding("q", "leave", "Quit", show=False),
+        Binding("enter", "accept", "Accept rating", show=False),
+        Binding("ctrl+s", "skip", "Skip card"),
+        Binding("c", "cram", "Cram", show=False),
+        Binding("o", "open_source", "Open lesson", show=False),
+        Binding("1", "number(1)", show=False),
+        Binding("2", "number(2)", show=False),
+        Binding("3", "number(3)", show=False),
+        Binding("4", "number(4)", show=False),
+    ]
+
+    COMMANDS_HERE = [
+        ("Skip this card", "Move on without recording a review", "skip"),
+        ("Cram", "Go over every card without changing the schedule", "cram"),
+        ("Open the lesson of this card", "Show the passage that teaches this card", "open_source"),
+    ]
+
+    def __init__(
+        self,
+        *,
+        lesson_id: str | None = None,
+        section_id: str | None = None,
+        cram: bool = False,
+        limit: int | None = None,
+        ids: list[str] | None = None,
+    ) -> None:
+        super().__init__()
+        self.lesson_id = lesson_id
+        self.section_id = section_id
+        self.cram = cram
+        self.limit = limit
+        self._ids = ids
+        self.session = None
+        self.state = "loading"  # loading | question | grading | feedback | done | empty
+        self.submission = None
+        self.number = 0  # cards shown so far
+        self._started = time.monotonic()
+        self._shown_at = time.monotonic()
+        self._token = 0  # bumps with every card, so a late grade never lands on another
+        self._last_recorded: Content | None = None
+
+    # ------------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="progress-row"):
+            yield Static(Content(""), id="progress-text")
+            yield ProgressBar(total=1, show_eta=False, show_percentage=False, id="progress")
+        with VerticalScroll(id="review-body"):
+            yield Static(Content(""), id="recorded")
+            with Vertical(id="card", classes="card"):
+                yield Static(Content("Loading the cards…"), id="question")
+                yield OptionList(id="choices")
+                yield Input(
+                    placeholder="Type your answer · Enter with nothing shows the answer",
+                    id="answer",
+                    max_length=5_000,
+                )
+            yield Static(Content(""), id="status")
+            with Vertical(id="feedback"):
+                yield Static(Content(""), id="verdict")
+                yield Static(Content(""), id="reference")
+                yield Static(Content(""), id="source", classes="card")
+            yield Static(Content(""), id="summary", classes="card")
+        yield Static(Content(""), id="rating-bar")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = self.heading()
+        for selector in ("#choices", "#answer", "#feedback", "#summary", "#rating-bar"):
+            self.query_one(selector).display = False
+        self.start_session()
+
+    def heading(self) -> str:
+        name = "Cram" if self.cram else ("Quiz" if self.MODE == "quiz" else "Daily review")
+        if self.lesson_id and self.app.course is not None:
+            lesson = self.app.course.lesson(self.lesson_id)
+            if lesson is not None:
+                section = lesson.section(self.section_id or "")
+                return f"{name}: {section.title if section else lesson.title}"
+        return name
+
+    # ----------------------------------------------------------------- session
+
+    def card_ids(self, db, now: datetime) -> list[str] | None:
+        """The ids to go through, or None to let the Session build its own queue."""
+        if self._ids is not None:
+            return list(self._ids)
+        if not (self.lesson_id and self.section_id):
+            return None
+        from tutor import session as tsession
+        from tutor.cards import list_cards
+
+        in_section = {
+            c.id for c in list_cards(db, lesson=self.lesson_id) if c.section_id == self.section_id
+        }
+        if not in_section:
+            return None  # no card tests this section: quiz the lesson
+        if self.cram:
+            ordered = tsession.cram_ids(db, now, lesson=self.lesson_id)
+        else:
+            ordered = tsession.quiz_ids(db, now, lesson=self.lesson_id, limit=len(in_section) * 4)
+            ordered += [i for i in sorted(in_section) if i not in ordered]
+        limit = self.limit or tsession.DEFAULT_QUIZ_SIZE
+        return [i for i in ordered if i in in_section][:limit]
+
+    def start_session(self) -> None:
+        from tutor.session import Session
+        from tutor.store import utcnow
+
+        db = self.app.db
+        if db is None:
+            self.show_empty("The store is not open yet; try again in a moment.")
+            return
+        ids = self.card_ids(db, utcnow())
+        self.session = Session(
+            db,
+            self.MODE,
+            lesson=self.lesson_id,
+            limit=self.limit,
+            cram=self.cram,
+            ids=ids,
+        )
+        self._started = time.monotonic()
+        self.number = 0
+        self.title = self.heading()
+        self.show_next()
+
+    def total(self) -> int:
+        s = self.session
+        if s is None:
+            return 0
+        return s.done + s.remaining + (1 if s.current is not None else 0)
+
+    def show_progress(self) -> None:
+        total = max(self.total(), 1)
+        done = self.session.done if self.session else 0
+        text = Content.assemble(
+            (f"{self.heading()}  ", "bold"),
+            (f"card {min(self.number, total)} of {total}", "$text-muted"),
+        )
+        self.query_one("#progress-text", Static).update(text)
+        bar = self.query_one("#progress", ProgressBar)
+        bar.update(total=total, progress=done)
+
+    def show_next(self) -> None:
+        """Show the next card, or the summary when the session is over."""
+        session = self.session
+        card = session.next_card()
+        self._token += 1
+        self.submission = None
+        if card is None:
+            self.finish()
+            return
+        self.number += 1
+        self.state = "question"
+        self._shown_at = time.monotonic()
+        self.show_progress()
+        recorded = self.query_one("#recorded", Static)
+        recorded.update(self._last_recorded or Content(""))
+        recorded.display = self._last_recorded is not None
+        self.query_one("#card").border_title = card.lesson_title
+        question = Content(card.question)
+        if card.is_new:
+            question = Content.assemble(("new  ", "bold $text-accent"), question)
+        self.query_one("#question", Static).update(question)
+        self.query_one("#feedback").display = False
+        self.query_one("#summary").display = False
+        self.query_one("#card").display = True
+        self.set_status(None)
+        choices = self.query_one("#choices", OptionList)
+        answer = self.query_one("#answer", Input)
+        if card.kind == "mcq" and card.choices:
+            choices.set_options(
+                Option(Content.assemble((f"{i}  ", "bold $accent"), text), id=str(i))
+                for i, text in enumerate(card.choices, start=1)
+            )
+            choices.highlighted = 0
+            choices.display = True
+            choices.disabled = False
+            answer.display = False
+            choices.focus()
+        else:
+            choices.display = False
+            answer.display = True
+            answer.disabled = False
+            answer.value = ""
+            answer.focus()
+        self.show_rating_bar()
+        self.refresh_bindings()
+        self.query_one("#review-body", VerticalScroll).scroll_home(animate=False)
+
+    def set_status(self, text: Content | None) -> None:
+        status = self.query_one("#status", Static)
+        status.update(text or Content(""))
+        status.display = text is not None
+
+    # ------------------------------------------------------------ answering
+
+    @on(Input.Submitted, "#answer")
+    def answer_typed(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.submit(event.value)
+
+    @on(OptionList.OptionSelected, "#choices")
+    def choice_picked(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.submit(str(event.option.id))
+
+    def submit(self, answer: str) -> None:
+        if self.state != "question" or self.session is None:
+            return
+        from tutor.session import check_answer
+
+        try:
+            check_answer(answer)
+        except TutorError as exc:
+            self.set_status(Content.styled(str(exc), "$text-error"))
+            return
+        self.state = "grading"
+        duration_ms = int((time.monotonic() - self._shown_at) * 1000)
+        self.query_one("#answer", Input).disabled = True
+        self.query_one("#choices", OptionList).disabled = True
+        card = self.session.current
+        wait = "grading…"
+        if card is not None and card.kind == "short":
+            wait = "grading… (the first short answer loads the sentence model: a few seconds)"
+        self.set_status(Content.styled(wait, "italic $text-muted"))
+        self.refresh_bindings()
+        self.grade(answer, duration_ms, self._token)
+
+    @work(thread=True, exclusive=True, group="grade", exit_on_error=False)
+    def grade(self, answer: str, duration_ms: int, token: int) -> None:
+        try:
+            sub = self.session.submit(answer, duration_ms)
+        except Exception as exc:  # noqa: BLE001 — one line for the learner, never a crash
+            message = str(exc) if isinstance(exc, TutorError) else f"{type(exc).__name__}: {exc}"
+            self.app.call_from_thread(self.grade_failed, message, token)
+            return
+        self.app.call_from_thread(self.show_feedback, sub, token)
+
+    def grade_failed(self, message: str, token: int) -> None:
+        if token != self._token or not self.is_attached:
+            return
+        self.state = "question"
+        self.set_status(Content.styled(f"Could not grade: {message}", "$text-error"))
+        answer = self.query_one("#answer", Input)
+        answer.disabled = False
+        self.query_one("#choices", OptionList).disabled = False
+        (answer if answer.display else self.query_one("#choices")).focus()
+        self.refresh_bindings()
+
+    def show_feedback(self, sub, token: int) -> None:
+        if token != self._token or not self.is_attached:
+            return
+        self.submission = sub
+        self.state = "feedback"
+        card = sub.card
+        self.set_status(None)
+        label, style = VERDICT_STYLES.get(sub.grade.verdict, (sub.grade.verdict, "bold"))
+        why = sub.grade.feedback.split("\n", 1)[0]
+        verdict = Content.assemble((label, style), (f"  {sub.grade.score:.0%}", "dim"))
+        if why and why not in ("Correct.",):
+            verdict = Content.assemble(verdict, "  ", (why, "$text-muted"))
+        yours = sub.answer
+        if card.kind == "mcq" and card.choices and yours.isdigit():
+            index = int(yours) - 1
+            if 0 <= index < len(card.choices):
+                yours = f"{yours}) {card.choices[index]}"
+        lines = [
+            ("Your answer  ", "bold"),
+            (yours or "(none)", "" if yours else "dim italic"),
+            "\n",
+            ("Answer       ", "bold"),
+            (card.answer, "$text-success"),
+        ]
+        if card.explanation and card.explanation.strip() != card.answer.strip():
+            lines += ["\n", ("Why          ", "bold"), card.explanation]
+        self.query_one("#verdict", Static).update(verdict)
+        self.query_one("#reference", Static).update(Content.assemble(*lines))
+        source = self.query_one("#source", Static)
+        if card.source_text:
+            text = card.source_text.strip()
+            if len(text) > MAX_SOURCE_CHARS:
+                text = text[:MAX_SOURCE_CHARS].rsplit(" ", 1)[0] + " …"
+            source.update(Content(text))
+            source.border_title = card.source_heading or "From the lesson"
+            source.border_subtitle = f"{card.source_ref} · o open" if card.source_ref else "o open"
+            source.display = True
+        else:
+            source.display = False
+        self.query_one("#feedback").display = True
+        self.show_rating_bar()
+        self.refresh_bindings()
+        body = self.query_one("#review-body", VerticalScroll)
+        body.focus()
+        self.call_after_refresh(
+            body.scroll_to_widget, self.query_one("#feedback"), top=False, animate=False
+        )
+
+    def show_rating_bar(self) -> None:
+        bar = self.query_one("#rating-bar", Static)
+        if self.state != "feedback" or self.submission is None:
+            bar.display = False
+            return
+        suggested = int(self.submission.suggested)
+        parts: list = []
+        for n, name in RATING_LABELS.items():
+            if parts:
+                parts.append(("  ", ""))
+            style = "bold reverse $accent" if n == suggested else "bold $accent"
+            parts += [(f" {n} ", style), (f" {name}", "bold" if n == suggested else "")]
+        parts += [("   enter ", "bold $accent"), (f"= {RATING_LABELS[suggested]}", "$text-muted")]
+        bar.update(Content.assemble(*parts))
+        bar.display = True
+
+    # --------------------------------------------------------------- rating
+
+    def action_number(self, n: int) -> None:
+        if self.state == "feedback":
+            self.rate(n)
+        elif self.state == "question" and self.session and self.session.current:
+            card = self.session.current
+            if card.kind == "mcq" and 1 <= n <= len(card.choices):
+                self.submit(str(n))
+
+    def action_accept(self) -> None:
+        if self.state == "feedback":
+            self.rate(None)
+        elif self.state in ("done", "empty"):
+            self.app.pop_screen()
+
+    def rate(self, rating: int | None) -> None:
+        """Commit the review (before anything else is shown), then the next card."""
+        if self.session is None or self.submission is None:
+            return
+        try:
+            result = self.session.rate(rating)
+        except TutorError as exc:
+            self.notify(f"The review was not saved: {exc}", severity="error", markup=False)
+            return
+        from tutor.srs import RATING_NAMES
+
+        name = RATING_NAMES[result.rating]
+        if result.cram:
+            note = f"Recorded: {name} (cram: the schedule is unchanged)."
+        else:
+            wait = describe_wait((result.due - result.reviewed_at).total_seconds())
+            note = f"Recorded: {name}. Next review {wait}."
+        self._last_recorded = Content.styled(note, "$text-muted")
+        self.submission = None
+        self.show_next()
+
+    def action_skip(self) -> None:
+        if self.session is None or self.state not in ("question", "feedback"):
+            return
+        self.session.skip()
+        self._last_recorded = Content.styled("Skipped (nothing recorded).", "$text-muted")
+        self.show_next()
+
+    # ------------------------------------------------------------------ end
+
+    def finish(self) -> None:
+        self.state = "done"
+        session = self.session
+        summary = session.summary()
+        self.query_one("#card").display = False
+        self.query_one("#feedback").display = False
+        self.query_one("#recorded").display = False
+        self.set_status(None)
+        if summary.reviewed == 0 and summary.skipped == 0:
+            self.show_empty()
+            return
+        from tutor.store import utcnow
+
+        now = utcnow()
+        due = next_due(session.db, now)
+        minutes = (time.monotonic() - self._started) / 60
+        right = summary.verdicts.get("correct", 0)
+        partial = summary.verdicts.get("partial", 0)
+        wrong = summary.verdicts.get("incorrect", 0)
+        rows: list = [
+            ("Session over\n\n", "bold"),
+            (f"{summary.reviewed:>4}", "bold"),
+            f" card{'' if summary.reviewed == 1 else 's'} rated",
+        ]
+        if summary.skipped:
+            rows += [f", {summary.skipped} skipped"]
+        rows += [
+            "\n",
+            (f"{right:>4}", "bold $text-success"),
+            " right   ",
+            (f"{partial}", "bold $text-warning"),
+            " partly   ",
+            (f"{wrong}", "bold $text-error"),
+            " wrong\n",
+        ]
+        ratings = "  ".join(
+            f"{name} {summary.ratings.get(name, 0)}" for name in RATING_LABELS.values()
+        )
+        rows += [("     ratings: ", "$text-muted"), ratings, "\n"]
+        rows += [(f"{minutes:>4.1f}", "bold"), " min in this session\n"]
+        if session.cram:
+            rows += [("     cram: no card was rescheduled\n", "$text-muted")]
+        if due is not None:
+            when = describe_wait((due - now).total_seconds())
+            rows += [("     next card due ", "$text-muted"), (when, "bold"), "\n"]
+        rows += ["\n", keys_content(("enter", "back"), ("c", "cram every card"))]
+        summary_widget = self.query_one("#summary", Static)
+        summary_widget.border_title = "Summary"
+        summary_widget.update(Content.assemble(*rows))
+        summary_widget.display = True
+        self.show_progress()
+        self.show_rating_bar()
+        self.refresh_bindings()
+        self.query_one("#review-body").focus()
+        self.app.refresh_summary()
+
+    def show_empty(self, message: str | None = None) -> None:
+        self.state = "empty"
+        self.query_one("#card").display = False
+        self.query_one("#progress-text", Static).update(Content.styled(self.heading(), "bold"))
+        if message is None:
+            db = self.app.db
+            count = 0
+            if db is not None:
+                count = db.execute("SELECT count(*) FROM cards WHERE status = 'active'").fetchone()[
+                    0
+                ]
+            if count == 0:
+                message = (
+                    "There are no review cards yet. They are made from the course once the "
+                    "model has loaded (see the home screen); come back in a minute."
+                )
+            elif self.MODE == "review":
+                message = "Nothing is due right now. Well done!"
+            else:
+                message = "No cards to quiz on here."
+        text = Content.assemble(
+            (message, ""),
+            "\n\n",
+            keys_content(("c", "cram: go over every card anyway"), ("esc", "back")),
+        )
+        summary_widget = self.query_one("#summary", Static)
+        summary_widget.border_title = self.heading()
+        summary_widget.update(text)
+        summary_widget.display = True
+        self.refresh_bindings()
+        self.query_one("#review-body").focus()
+
+    # -------------------------------------------------------------- actions
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "skip":
+            return self.state in ("question", "feedback")
+        if action == "accept":
+            return self.state in ("feedback", "done", "empty")
+        if action == "cram":
+            return self.state in ("done", "empty")
+        if action == "open_source":
+            return self.state == "feedback"
+        return True
+
+    def action_cram(self) -> None:
+        if self.state not in ("done", "empty"):
+            return
+        self.cram = True
+        self._ids = None
+        self._last_recorded = None
+        self.start_session()
+
+    def action_open_source(self) -> None:
+        card = self.submission.card if self.submission else None
+        if card is not None and self.app.course and self.app.course.lesson(card.lesson_id):
+            self.app.open_lesson(card.lesson_id, card.section_id)
+
+    def action_leave(self) -> None:
+        """Back to where the learner came from; every rated card is already saved."""
+        if self.session is not None and self.state != "done":
+            self.session.put_back()
+        self._token += 1
+        self.app.pop_screen()
+        self.app.refresh_summary()
