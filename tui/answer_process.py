@@ -6,6 +6,7 @@ the app). Here the real `tutor.answer.Answerer` lives in a spawned child
 process; the app talks to it over a pipe and never imports anything heavy.
 
     answerer = RemoteAnswerer.start(course_dir, progress)   # blocks until loaded
+    # or: answerer = RemoteAnswerer.spawn(course_dir); answerer.wait_ready(progress)
     answer = answerer.ask("what is dropout?")                # same fields as Answer
     answerer.sync_cards(db_path)                             # card sync needs the model too
     answerer.close()
@@ -104,12 +105,20 @@ class RemoteAnswerer:
         self._process = process
         self._conn = conn
         self._lock = threading.Lock()
+        self._ready = False
 
     @classmethod
     def start(
         cls, course_dir: Path | None = None, progress: Callable[[str], None] | None = None
     ) -> RemoteAnswerer:
         """Spawn the child and wait until its model and index are loaded."""
+        answerer = cls.spawn(course_dir)
+        answerer.wait_ready(progress)
+        return answerer
+
+    @classmethod
+    def spawn(cls, course_dir: Path | None = None) -> RemoteAnswerer:
+        """Start the child; it loads in the background (see `wait_ready`)."""
         context = multiprocessing.get_context("spawn")
         parent, child = context.Pipe()
         process = context.Process(
@@ -127,21 +136,27 @@ class RemoteAnswerer:
         finally:
             sys.stderr = saved
         child.close()
+        return cls(process, parent)
+
+    def wait_ready(self, progress: Callable[[str], None] | None = None) -> None:
+        """Block until the child has loaded (or failed: TutorError)."""
         while True:
             try:
-                kind, value = parent.recv()
-            except EOFError:
-                process.join(1)
+                kind, value = self._conn.recv()
+            except (EOFError, OSError):
+                self._process.join(1)
                 raise TutorError(
-                    f"the answerer process stopped while loading (exit code {process.exitcode})"
+                    f"the answerer process stopped while loading "
+                    f"(exit code {self._process.exitcode})"
                 ) from None
             if kind == "progress" and progress:
                 progress(value)
             elif kind == "failed":
-                process.join(1)
+                self._process.join(1)
                 raise TutorError(value)
             elif kind == "ready":
-                return cls(process, parent)
+                self._ready = True
+                return
 
     def _call(self, request: str, argument: Any) -> tuple[str, Any]:
         with self._lock:
@@ -166,12 +181,15 @@ class RemoteAnswerer:
         return value
 
     def close(self) -> None:
-        try:
-            with self._lock:
+        """Stop the child (also while it is still loading)."""
+        if self._ready and self._process.is_alive() and self._lock.acquire(timeout=0.2):
+            try:
                 self._conn.send(("quit", None))
-        except (OSError, BrokenPipeError):
-            pass
-        self._process.join(2)
+            except (OSError, BrokenPipeError):
+                pass
+            finally:
+                self._lock.release()
+            self._process.join(1)
         if self._process.is_alive():
             self._process.terminate()
             self._process.join(2)

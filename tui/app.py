@@ -93,13 +93,6 @@ BENCH_ENV = "TUTOR_BENCH_FIRST_PAINT"  # set to a file: write the paint time the
 AnswererFactory = Callable[[Callable[[str], None], Path], "Answerer"]
 
 
-def _default_answerer_factory(progress: Callable[[str], None], course_dir: Path) -> Answerer:
-    """The real Answerer, in a child process (torch in this one would stall the UI)."""
-    from tui.answer_process import RemoteAnswerer
-
-    return RemoteAnswerer.start(course_dir, progress)
-
-
 def _read_theme_fast(db_path: Path) -> str | None:
     """The saved theme, read with bare sqlite3 so the first paint has the right colours.
 
@@ -170,7 +163,8 @@ class TutorApp(App[None]):
         self.db_path = Path(data_dir) / "tutor.db" if data_dir else paths.db_path()
         self.db_path.parent.mkdir(parents=True, exist_ok=True)
         self.autoload_model = load_model
-        self.answerer_factory = answerer_factory or _default_answerer_factory
+        self.answerer_factory = answerer_factory or self._spawn_answerer
+        self._children: list[Any] = []
         self.stream_delay = stream_delay
         self.course: Course | None = None
         self.db: sqlite_utils.Database | None = None
@@ -193,9 +187,11 @@ class TutorApp(App[None]):
         self.theme_changed_signal.subscribe(self, self._save_theme)
 
     def on_unmount(self) -> None:
-        close = getattr(self.answerer_instance, "close", None)
-        if close is not None:
-            close()
+        for child in {id(c): c for c in [*self._children, self.answerer_instance] if c}.values():
+            close = getattr(child, "close", None)
+            if close is not None:
+                close()
+        self._children.clear()
 
     def first_paint(self) -> None:
         """Called by the home screen once it is on the terminal: start the slow work."""
@@ -286,6 +282,15 @@ class TutorApp(App[None]):
         self._model_done.clear()
         self._load_model()
 
+    def _spawn_answerer(self, progress: Callable[[str], None], course_dir: Path) -> Answerer:
+        """The real Answerer, in a child process (torch in this one would stall the UI)."""
+        from tui.answer_process import RemoteAnswerer
+
+        answerer = RemoteAnswerer.spawn(course_dir)
+        self._children.append(answerer)  # so quitting mid-load stops it (on_unmount)
+        answerer.wait_ready(progress)
+        return answerer
+
     @work(thread=True, exclusive=True, group="model", exit_on_error=False)
     def _load_model(self) -> None:
         def progress(message: str) -> None:
@@ -299,6 +304,12 @@ class TutorApp(App[None]):
             self.call_from_thread(self._model_failed, f"{exc.__class__.__name__}: {exc}")
         else:
             self.call_from_thread(self._model_loaded, answerer)
+
+    def call_from_thread(self, callback, *args, **kwargs):
+        # a worker finishing while the app shuts down has nobody left to tell
+        if not self.is_running:
+            return None
+        return super().call_from_thread(callback, *args, **kwargs)
 
     def _model_loaded(self, answerer: Answerer) -> None:
         self.answerer_instance = answerer
