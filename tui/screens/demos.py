@@ -1,0 +1,363 @@
+"""Demos: small real trainings of the models the course teaches, drawn live.
+
+The list shows every demo in `tutor.demos.DEMOS`; Enter runs one. The demo runs in a
+thread worker (`Demo.run` yields events); the worker hands the UI a copy of its
+state at most every `DRAW_EVERY` seconds, so the plots (textual-plotext) and the
+latest picture (decision boundary, samples, attention heatmaps, drawn by
+`tutor.demos.render`) update live without flooding the screen. `s` (or Esc) stops
+a run: the demo's cancel event is set and it ends at its next step.
+
+After a run that finished, two or three multiple-choice questions about what it
+showed are asked and graded like any card (`tutor.grade.grade(kind="mcq")`).
+
+`DemosScreen(demo=None, lesson_id=None, quick=False)`: with `demo` (or a
+`lesson_id` that a demo teaches) the demo starts at once: the lesson reader's
+"Run the demo" opens it that way.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Header, OptionList, ProgressBar, Static
+from textual.widgets.option_list import Option
+from textual_plotext import PlotextPlot
+
+from tutor.demos import DEMOS, Demo, DemoQuestion
+
+DRAW_EVERY = 0.15  # seconds between redraws while a demo runs
+MAX_SERIES = 6  # lines per plot
+
+
+def demo_for_lesson(lesson_id: str | None) -> Demo | None:
+    """The demo that shows what lesson `lesson_id` teaches, if there is one."""
+    return next((d for d in DEMOS.values() if d.lesson_id == lesson_id), None)
+
+
+def split_series(history: dict[str, list[float]]) -> tuple[dict, dict]:
+    """(losses, the rest): two plots' worth of metric curves."""
+    losses = {k: v for k, v in history.items() if "loss" in k}
+    rest = {k: v for k, v in history.items() if k not in losses}
+    accuracy = {k: v for k, v in rest.items() if "acc" in k}
+    return losses, (accuracy or rest)
+
+
+class DemosScreen(Screen):
+    CSS_PATH = "demos.tcss"
+    AUTO_FOCUS = "#demo-list"
+
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("s", "stop", "Stop"),
+        Binding("r", "rerun", "Run again"),
+        Binding("enter", "next_question", "Next", show=False),
+        Binding("1", "pick(1)", show=False),
+        Binding("2", "pick(2)", show=False),
+        Binding("3", "pick(3)", show=False),
+        Binding("4", "pick(4)", show=False),
+    ]
+
+    def __init__(
+        self, *, demo: str | None = None, lesson_id: str | None = None, quick: bool = False
+    ) -> None:
+        super().__init__()
+        chosen = DEMOS.get(demo or "") or demo_for_lesson(lesson_id)
+        self.autostart = chosen
+        self.quick = quick
+        self.demo: Demo | None = None
+        self.state = "list"  # list | running | stopping | questions | answered | finished
+        self.cancel = threading.Event()
+        self.history: dict[str, list[float]] = {}
+        self.steps: list[int] = []
+        self.result: dict[str, Any] | None = None
+        self.questions: list[DemoQuestion] = []
+        self.question_index = 0
+        self.right = 0
+        self.draws = 0  # how many times the plots were redrawn (tests look at it)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="demos-body"):
+            options = [
+                Option(Content.assemble((d.title, "bold"), "\n", (d.summary, "$text-muted")), id=n)
+                for n, d in DEMOS.items()
+            ]
+            demo_list = OptionList(*options, id="demo-list")
+            demo_list.border_title = "Demos"
+            demo_list.border_subtitle = "enter run"
+            yield demo_list
+            with VerticalScroll(id="run-view"):
+                with Horizontal(id="run-head"):
+                    yield Static(Content(""), id="run-status")
+                    yield ProgressBar(total=1, show_eta=False, id="run-progress")
+                with Horizontal(id="plots"):
+                    yield PlotextPlot(id="loss-plot")
+                    yield PlotextPlot(id="other-plot")
+                yield Static(Content(""), id="picture")
+                with Vertical(id="quiz", classes="card") as quiz:
+                    quiz.border_title = "What did it show?"
+                    yield Static(Content(""), id="quiz-question")
+                    yield OptionList(id="quiz-choices")
+                    yield Static(Content(""), id="quiz-feedback")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = "Demos"
+        self.query_one("#run-view").display = False
+        if self.autostart is not None:
+            self.start(self.autostart)
+
+    # ----------------------------------------------------------------- running
+
+    @on(OptionList.OptionSelected, "#demo-list")
+    def demo_chosen(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        demo = DEMOS.get(str(event.option.id))
+        if demo is not None:
+            self.start(demo)
+
+    def start(self, demo: Demo) -> None:
+        if self.state in ("running", "stopping"):
+            return
+        self.demo = demo
+        self.state = "running"
+        self.cancel = threading.Event()
+        self.history, self.steps, self.result = {}, [], None
+        self.questions, self.question_index, self.right = [], 0, 0
+        self.title = demo.title
+        self.sub_title = "quick run" if self.quick else ""
+        self.query_one("#demo-list").display = False
+        view = self.query_one("#run-view", VerticalScroll)
+        view.display = True
+        view.scroll_home(animate=False)
+        self.query_one("#quiz").display = False
+        self.query_one("#picture", Static).update(Content(""))
+        for selector in ("#loss-plot", "#other-plot"):
+            plot = self.query_one(selector, PlotextPlot)
+            plot.plt.clear_data()
+            plot.plt.clear_figure()
+            plot.refresh()
+        self.set_status("starting (the first demo loads torch: a few seconds)…")
+        self.query_one("#run-progress", ProgressBar).update(total=1, progress=0)
+        view.focus()
+        self.refresh_bindings()
+        self.run_demo(demo, self.cancel)
+
+    def set_status(self, text: str, style: str = "$text-muted") -> None:
+        head = Content.assemble((self.demo.title if self.demo else "", "bold"), "  ")
+        self.query_one("#run-status", Static).update(Content.assemble(head, (text, style)))
+
+    @work(thread=True, exclusive=True, group="demo", exit_on_error=False)
+    def run_demo(self, demo: Demo, cancel: threading.Event) -> None:
+        from tutor.demos.render import DemoView
+
+        view = DemoView(demo.name, demo.title)
+        last_draw = 0.0
+        try:
+            for event in demo.run(quick=self.quick, cancel=cancel):
+                view.update(event)
+                now = time.monotonic()
+                if event.kind in ("start", "done") or now - last_draw >= DRAW_EVERY:
+                    last_draw = now
+                    state = {
+                        "device": str(view.device),
+                        "step": view.step,
+                        "total": view.total,
+                        "history": {k: list(v) for k, v in view.history.items()},
+                        "picture": view.picture(),
+                    }
+                    self.app.call_from_thread(self.draw, state, cancel)
+                if event.kind == "done":
+                    self.app.call_from_thread(self.finished, event, cancel)
+        except Exception as exc:  # noqa: BLE001 — one line for the learner, never a crash
+            message = f"{type(exc).__name__}: {exc}"
+            self.app.call_from_thread(self.failed, message, cancel)
+
+    def draw(self, state: dict[str, Any], cancel: threading.Event) -> None:
+        if cancel is not self.cancel or not self.is_attached:
+            return
+        self.draws += 1
+        step, total = state["step"], max(state["total"], 1)
+        if self.state == "running":
+            self.set_status(f"on {state['device']} · step {step} of {total} · s stop")
+        self.query_one("#run-progress", ProgressBar).update(total=total, progress=step)
+        losses, other = split_series(state["history"])
+        self.plot("#loss-plot", losses, "loss")
+        self.plot("#other-plot", other, "accuracy" if any("acc" in k for k in other) else "")
+        picture = state["picture"]
+        widget = self.query_one("#picture", Static)
+        if picture:
+            from rich.console import Group
+
+            widget.update(Group(*picture))
+        widget.display = bool(picture)
+
+    def plot(self, selector: str, series: dict[str, list[float]], title: str) -> None:
+        widget = self.query_one(selector, PlotextPlot)
+        widget.display = bool(series)
+        plt = widget.plt
+        plt.clear_data()
+        plt.clear_figure()
+        for name, values in list(series.items())[:MAX_SERIES]:
+            if len(values) > 1:
+                plt.plot(list(range(1, len(values) + 1)), values, label=name, marker="braille")
+        if title:
+            plt.title(title)
+        widget.refresh()
+
+    def finished(self, event, cancel: threading.Event) -> None:
+        if cancel is not self.cancel or not self.is_attached:
+            return
+        stopped = bool(event.payload.get("cancelled"))
+        self.result = dict(event.metrics)
+        if stopped:
+            self.state = "finished"
+            self.set_status("stopped · r run again · esc back", "$text-warning")
+            self.refresh_bindings()
+            return
+        self.questions = self.demo.questions(self.result) if self.demo else []
+        self.set_status("done · answer the questions below · r run again", "$text-success")
+        if self.questions:
+            self.state = "questions"
+            self.show_question()
+        else:
+            self.state = "finished"
+        self.refresh_bindings()
+
+    def failed(self, message: str, cancel: threading.Event) -> None:
+        if cancel is not self.cancel or not self.is_attached:
+            return
+        self.state = "finished"
+        self.set_status(f"the demo failed: {message}", "$text-error")
+        self.refresh_bindings()
+
+    # --------------------------------------------------------------- questions
+
+    def show_question(self) -> None:
+        q = self.questions[self.question_index]
+        quiz = self.query_one("#quiz")
+        quiz.display = True
+        quiz.border_title = f"What did it show?  {self.question_index + 1}/{len(self.questions)}"
+        self.query_one("#quiz-question", Static).update(Content.styled(q.prompt, "bold"))
+        choices = self.query_one("#quiz-choices", OptionList)
+        choices.set_options(
+            Option(Content.assemble((f"{i}  ", "bold $accent"), text), id=str(i))
+            for i, text in enumerate(q.choices, start=1)
+        )
+        choices.disabled = False
+        choices.highlighted = 0
+        feedback = self.query_one("#quiz-feedback", Static)
+        feedback.update(Content.styled("1-4 or enter to answer", "$text-muted"))
+        choices.focus()
+        self.call_after_refresh(
+            self.query_one("#run-view", VerticalScroll).scroll_to_widget, quiz, animate=False
+        )
+
+    @on(OptionList.OptionSelected, "#quiz-choices")
+    def choice_picked(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.answer(int(str(event.option.id)))
+
+    def action_pick(self, n: int) -> None:
+        if self.state == "questions":
+            self.answer(n)
+
+    def answer(self, n: int) -> None:
+        if self.state != "questions":
+            return
+        from tutor.grade import grade
+
+        q = self.questions[self.question_index]
+        if not 1 <= n <= len(q.choices):
+            return
+        result = grade(q.prompt, q.answer, str(n), kind="mcq", choices=q.choices)
+        self.right += int(result.correct)
+        self.state = "answered"
+        verdict = (
+            Content.styled("✓ Correct", "bold $text-success")
+            if result.correct
+            else Content.assemble(
+                ("✕ Not quite", "bold $text-error"),
+                "  the answer: ",
+                (q.answer, "bold"),
+            )
+        )
+        last = self.question_index + 1 >= len(self.questions)
+        follow = "enter: see your score" if last else "enter: next question"
+        self.query_one("#quiz-feedback", Static).update(
+            Content.assemble(verdict, "\n", q.explanation, "\n", (follow, "$text-muted"))
+        )
+        self.query_one("#quiz-choices", OptionList).disabled = True
+        self.query_one("#run-view").focus()
+        self.refresh_bindings()
+
+    def action_next_question(self) -> None:
+        if self.state != "answered":
+            return
+        self.question_index += 1
+        if self.question_index < len(self.questions):
+            self.state = "questions"
+            self.show_question()
+            return
+        self.state = "finished"
+        self.query_one("#quiz-choices").display = False
+        self.query_one("#quiz-question", Static).update(
+            Content.assemble(
+                (f"{self.right} of {len(self.questions)} right", "bold"),
+                ("  ·  r run again  ·  esc back to the demos", "$text-muted"),
+            )
+        )
+        self.query_one("#quiz-feedback").display = False
+        self.refresh_bindings()
+
+    # ----------------------------------------------------------------- actions
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "stop":
+            return self.state == "running"
+        if action == "rerun":
+            return self.demo is not None and self.state not in ("running", "stopping", "list")
+        if action == "next_question":
+            return self.state == "answered"
+        return True
+
+    def action_stop(self) -> None:
+        if self.state == "running":
+            self.cancel.set()
+            self.state = "stopping"
+            self.set_status("stopping…", "$text-warning")
+            self.refresh_bindings()
+
+    def action_rerun(self) -> None:
+        if self.demo is not None and self.state not in ("running", "stopping"):
+            self.query_one("#quiz-choices").display = True
+            self.query_one("#quiz-feedback").display = True
+            self.start(self.demo)
+
+    def action_back(self) -> None:
+        if self.state == "running":
+            self.action_stop()
+            return
+        self.cancel.set()
+        if self.state == "list" or self.autostart is not None:
+            self.app.pop_screen()
+            return
+        self.cancel = threading.Event()  # late events from the old run are ignored
+        self.state = "list"
+        self.title, self.sub_title = "Demos", ""
+        self.query_one("#run-view").display = False
+        demo_list = self.query_one("#demo-list", OptionList)
+        demo_list.display = True
+        demo_list.focus()
+        self.refresh_bindings()
+
+    def on_unmount(self) -> None:
+        self.cancel.set()
