@@ -13,9 +13,11 @@ import pytest
 
 from tutor import store
 from tutor.cards import (
+    definition_question,
     get_card,
     is_variant,
     list_cards,
+    pick_distractors,
     same_form,
     sync_bundled,
     sync_cards,
@@ -305,3 +307,44 @@ def test_the_bundled_course_syncs(db):
     assert report.added == len(cards) > 0
     assert {"authored", "gen-def", "gen-cloze", "gen-mcq"} <= {c.source for c in cards}
     assert all(c.chunk_id for c in cards if c.source != "csv")
+
+
+def test_distractors_skip_synonyms_kinds_instances_and_terms_named_in_the_question():
+    terms = {
+        "optimizer": "The algorithm that turns gradients into updates, such as SGD or Adam.",
+        "weight decay": "Shrinking every weight a little, which has the same effect as L2 "
+        "regularization for plain SGD.",
+        "L2 regularization": "A penalty on the sum of squared weights added to the loss.",
+        "learning rate": "The step size that scales each update.",
+        "momentum": "A running average of past gradients that smooths the updates.",
+        "RMSprop": "An optimizer that divides each update by a running root mean square.",
+    }
+    adam = "An optimizer that adapts a separate step size for each parameter."
+    others = list(terms.items())
+    picked = pick_distractors("Adam", adam, others, [0.8, 0.7, 0.6, 0.5, 0.4, 0.35])
+    assert "optimizer" not in picked  # its kind: named in the question
+    assert picked == ["weight decay", "L2 regularization", "learning rate"]
+    l2 = [(t, d) for t, d in others if t != "L2 regularization"]
+    picked = pick_distractors("L2 regularization", terms["L2 regularization"], l2, [0.9] * 5)
+    assert picked == []  # 0.9 is a variant
+    picked = pick_distractors("L2 regularization", terms["L2 regularization"], l2, [0.7] * 5)
+    assert "weight decay" not in picked  # "same effect as L2 regularization"
+    assert pick_distractors("Adam", adam, others, [0.2] * 6, min_sim=0.3) == []
+
+
+@pytest.mark.parametrize(
+    ("term", "definition", "question"),
+    [
+        ("kernel", "A small grid of learned weights.", "What is a kernel?"),
+        ("activation function", "A non-linear function.", "What is an activation function?"),
+        ("padding", "Extra border pixels.", "What is padding?"),
+        ("pooling", "A downsampling step.", "What is pooling?"),
+        ("GPU", "A processor with thousands of cores.", "What is a GPU?"),
+        ("LSTM", "A recurrent network with gates.", "What is an LSTM?"),
+        ("Keras", "A high-level API.", "What is Keras?"),
+        ("feature maps", "The outputs of kernels.", "What are feature maps?"),
+        ("bias", "A learned number added to the sum.", "What is a bias?"),
+    ],
+)
+def test_definition_questions_read_naturally(term, definition, question):
+    assert definition_question(term, definition) == question

@@ -54,8 +54,9 @@ if TYPE_CHECKING:
     import numpy as np
     import sqlite_utils
 
-GENERATOR_VERSION = "1"  # bump when generation changes, so unchanged courses re-sync
+GENERATOR_VERSION = "3"  # bump when generation changes, so unchanged courses re-sync
 VARIANT_COSINE = 0.9  # distractors closer than this to the answer are synonyms/variants
+MIN_PLAUSIBLE_COSINE = 0.3  # distractors further than this would be giveaways
 MAX_NOTE_TERMS = 8  # key terms found per note file
 Encoder = Callable[[Sequence[str]], "np.ndarray"]
 
@@ -276,15 +277,26 @@ def cloze_of(term: str, sentence: str) -> tuple[str, list[str]] | None:
 
 
 def _article(term: str, definition: str) -> str:
+    """'a kernel' when the definition reads like a count noun ('A small grid ...')."""
     first = definition.split(maxsplit=1)[0].lower() if definition.split() else ""
-    if first in ("a", "an", "one", "the") and not term.lower().endswith("ing"):
-        return ("an " if term[:1].lower() in "aeiou" else "a ") + term
+    if first not in ("a", "an", "one") or term.endswith("ing"):
+        return term
+    if term.isupper():  # an acronym, read letter by letter: an LSTM, a GPU
+        return ("an " if term[0] in "AEFHILMNORSX" else "a ") + term
+    if term[:1].islower():
+        return ("an " if term[0] in "aeiou" else "a ") + term
     return term
 
 
 def _is_plural(term: str) -> bool:
-    last = term.split()[-1].lower() if term.split() else ""
-    return last.endswith("s") and not last.endswith(("ss", "us", "is", "ics", "ness"))
+    """'feature maps' yes; 'bias', 'analysis', 'Keras' (a name) no; 'GPUs' yes."""
+    last = term.split()[-1] if term.split() else ""
+    if len(last) > 2 and last.endswith("s") and last[:-1].isupper():
+        return True  # GPUs, CNNs
+    if last[:1].isupper():
+        return False  # a name: Keras, NeurIPS
+    last = last.lower()
+    return last.endswith("s") and not last.endswith(("ss", "us", "is", "ics", "ness", "as"))
 
 
 def definition_question(term: str, definition: str) -> str:
@@ -481,12 +493,22 @@ def same_form(answer: str, other: str) -> bool:
     return abs(len(answer.split()) - len(other.split())) <= 2
 
 
-def _named_as_synonym(term: str, definition: str) -> bool:
+_SYNONYM_CUE = (
+    r"(?:also called|also known as|another name for|known as|same (?:effect|thing) as|"
+    r"equivalent to|or simply|aka|i\.e\.|or)"
+)
+_INSTANCE_CUE = r"(?:such as|e\.g\.|for example|like|including)"
+
+
+def _related(term: str, definition: str) -> bool:
+    """Whether `definition` names `term` as a synonym, its kind (genus) or an instance."""
     pattern = _term_pattern(term).pattern
-    return bool(
-        re.search(rf"(?:also called|also known as|or|aka|i\.e\.)\s+(?:an?\s+|the\s+)?{pattern}",
-                  definition, re.I)
-    )  # fmt: skip
+    if re.search(rf"{_SYNONYM_CUE}\s+(?:an?\s+|the\s+)?{pattern}", definition, re.I):
+        return True
+    if re.search(rf"{_INSTANCE_CUE}\b[^.;]*?{pattern}", definition, re.I):
+        return True
+    genus = " ".join(definition.split()[:5])
+    return bool(re.search(pattern, genus, re.I))
 
 
 def pick_distractors(
@@ -495,16 +517,19 @@ def pick_distractors(
     candidates: list[tuple[str, str]],
     sims: Sequence[float],
     k: int = 3,
+    min_sim: float = -1.0,
 ) -> list[str]:
     """Up to k other terms, most similar first, that are plausible but not the answer."""
     order = sorted(range(len(candidates)), key=lambda i: (-sims[i], candidates[i][0]))
     picked: list[str] = []
     for i in order:
         other, other_def = candidates[i]
+        if sims[i] < min_sim:
+            break  # too far from the answer to be a plausible choice
         if sims[i] > VARIANT_COSINE or is_variant(term, other) or not same_form(term, other):
             continue
-        if _named_as_synonym(other, definition) or _named_as_synonym(term, other_def):
-            continue
+        if _term_pattern(other).search(definition) or _related(term, other_def):
+            continue  # named in the question, or the answer's synonym, kind or instance
         if any(is_variant(p, other) for p in picked):
             continue
         picked.append(other)
@@ -565,7 +590,8 @@ def _fill_mcq_choices(
     if not mcqs:
         return specs
     names = list(terms)
-    vectors = _term_vectors(db, names, encoder)
+    # a term with its definition: neighbours are related concepts, not look-alike words
+    vectors = _term_vectors(db, [f"{n}: {terms[n]}" for n in names], encoder)
     index = {n: i for i, n in enumerate(names)}
     dropped: set[str] = set()
     for spec in mcqs:
@@ -576,7 +602,8 @@ def _fill_mcq_choices(
         else:  # no model: fall back to word overlap of the definitions
             want = _words(terms[term])
             sims = [len(want & _words(d)) / (1 + len(want | _words(d))) for _, d in others]
-        distractors = pick_distractors(term, terms[term], others, sims)
+        floor = MIN_PLAUSIBLE_COSINE if vectors is not None else -1.0
+        distractors = pick_distractors(term, terms[term], others, sims, min_sim=floor)
         if len(distractors) < 2:
             dropped.add(spec.id)
             continue
