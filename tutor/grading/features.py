@@ -84,7 +84,15 @@ def lexical(question: str, references: Sequence[str], answer: str) -> Signals:
     function_ratio = function / len(a_words) if a_words else 0.0
 
     ref = references[best] if references else ""
-    conflicts, misplaced, subjects = contradictions(answer, ref) if a_set else (0, 0, 0)
+    # the answer contradicts the references only if it contradicts each close one
+    conflicts, misplaced, subjects = (0, 0, 0)
+    if a_set and recalls:
+        close_refs = [
+            r for r, rc in zip(references, recalls, strict=True) if rc >= 0.8 * recalls[best]
+        ]
+        conflicts, misplaced, subjects = min(
+            (contradictions(answer, r) for r in close_refs), key=lambda c: (c[0], c[2], c[1])
+        )
     neg_mismatch = float((_negations(answer) % 2) != (_negations(ref) % 2))
     ref_len = len(content_stems(ref)) or 1
 

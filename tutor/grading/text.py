@@ -98,11 +98,11 @@ def close_enough(answer: str, target: str) -> tuple[bool, bool]:
 
 STOPWORDS = frozenset(
     """a about above after again against all am an and any are as at be because been
-    being below between both but by can could did do does doing down during each few for
+    being below between both but by can could did do does doing during each few for
     from further had has have having he her here hers herself him himself his how i if in
     into is it its itself just me more most my myself of off on once only or other our ours
     ourselves out over own same she should so some such than that the their theirs them
-    themselves then there these they this those through to too under until up very was we
+    themselves then there these they this those through to too under until very was we
     were what when where which while who whom why will with would you your yours yourself
     yourselves also may might must shall us one get gets got make makes made thing things
     something anything way ways like lot lots much many well really e g eg ie etc""".split()
@@ -164,6 +164,14 @@ _ANTONYMS = {
     "cheap": ("cheap", 1),
     "expensive": ("cheap", -1),
     "costly": ("cheap", -1),
+    "up": ("up", 1),
+    "down": ("up", -1),
+    "rise": ("up", 1),
+    "rises": ("up", 1),
+    "fall": ("up", -1),
+    "falls": ("up", -1),
+    "drop": ("up", -1),
+    "drops": ("up", -1),
     "easy": ("easy", 1),
     "easier": ("easy", 1),
     "hard": ("easy", -1),
@@ -221,31 +229,41 @@ def is_filler(text: str) -> bool:
     return not toks or all(w in FILLER or w in NEGATIONS for w in toks)
 
 
+NEGATED = "\u00ac"  # pseudo-stem that carries a clause's negation parity
+
+
 def polar_clauses(text: str, vocabulary: set[str] = frozenset()) -> list[list[tuple[str, int]]]:
     """Split into clauses of (stem, polarity) pairs.
 
-    A negation word flips the polarity of the content words after it up to the
-    end of its clause; "un"/"non" prefixes flip a word whose stem occurs
-    unprefixed in `vocabulary` ("unlabelled" -> (label, -1) next to "labels");
-    opposite scale words share one stem with opposite polarity (more/fewer).
+    "un"/"non" prefixes flip a word whose stem occurs unprefixed in `vocabulary`
+    ("unlabelled" -> (label, -1) next to "labels"); opposite scale words share
+    one stem with opposite polarity (more/fewer, up/down, better/worse). The
+    negation words of a clause ("not", "no", "without") end it as one
+    (NEGATED, parity) pair, so "does not contain any" and "with no" agree; the
+    word right after a negation is also marked as (NEGATED + stem, 0).
     """
     clauses: list[list[tuple[str, int]]] = [[]]
-    sign = 1
+    parity, head = 1, False
+
+    def close() -> None:
+        nonlocal parity, head
+        if clauses[-1]:
+            clauses[-1].append((NEGATED, parity))
+            clauses.append([])
+        parity, head = 1, False
+
     pieces = re.split(r"([,;:.!?()\[\]])", unicodedata.normalize("NFKD", text).lower())
     for piece in pieces:
         if piece in ",;:.!?()[]":
-            if clauses[-1]:
-                clauses.append([])
-            sign = 1
+            close()
             continue
         for w in words(piece):
             if w in _CLAUSE_WORDS:
-                if clauses[-1]:
-                    clauses.append([])
-                sign = 1
+                close()
                 continue
             if w in NEGATIONS:
-                sign = -sign
+                parity = -parity
+                head = True
                 continue
             if w in STOPWORDS and w not in _ANTONYMS:
                 continue
@@ -260,7 +278,11 @@ def polar_clauses(text: str, vocabulary: set[str] = frozenset()) -> list[list[tu
                     if s.startswith(prefix) and len(rest) >= 3 and rest in vocabulary:
                         s, pol = rest, -1
                         break
-            clauses[-1].append((s, pol * sign))
+            clauses[-1].append((s, pol))
+            if head:  # the word a negation governs, e.g. "label" in "without labels"
+                clauses[-1].append((NEGATED + s, 0))
+                head = False
+    close()
     return [c for c in clauses if c]
 
 
@@ -274,17 +296,37 @@ def contradictions(answer: str, reference: str) -> tuple[int, int, int]:
     mark of swapped roles ("the decoder reads the input" vs "the encoder reads").
     """
     vocab = set(content_stems(answer)) | set(content_stems(reference))
-    a_clauses = polar_clauses(answer, vocab)
-    r_clauses = polar_clauses(reference, vocab)
-    if not a_clauses or not r_clauses:
+    a_all = polar_clauses(answer, vocab)
+    r_all = polar_clauses(reference, vocab)
+    if not a_all or not r_all:
         return 0, 0, 0
+    a_parity = [c[-1][1] for c in a_all]
+    r_parity = [c[-1][1] for c in r_all]
+    a_heads = [{s[1:] for s, _ in c if s.startswith(NEGATED) and s != NEGATED} for c in a_all]
+    r_heads = [{s[1:] for s, _ in c if s.startswith(NEGATED) and s != NEGATED} for c in r_all]
+    a_clauses = [[t for t in c if not t[0].startswith(NEGATED)] for c in a_all]
+    r_clauses = [[t for t in c if not t[0].startswith(NEGATED)] for c in r_all]
+    keep = [i for i, c in enumerate(a_clauses) if c]
+    a_clauses, a_parity, a_heads = (
+        [a_clauses[i] for i in keep],
+        [a_parity[i] for i in keep],
+        [a_heads[i] for i in keep],
+    )
+    r_keep = [i for i, c in enumerate(r_clauses) if c]
+    if not keep or not r_keep:
+        return 0, 0, 0
+    r_clauses, r_parity, r_heads = (
+        [r_clauses[i] for i in r_keep],
+        [r_parity[i] for i in r_keep],
+        [r_heads[i] for i in r_keep],
+    )
     r_sets = [{s for s, _ in c} for c in r_clauses]
     owner: dict[str, set[int]] = {}
     for i, rs in enumerate(r_sets):
         for s in rs:
             owner.setdefault(s, set()).add(i)
     conflicts = misplaced = subjects = 0
-    for clause in a_clauses:
+    for clause, parity, heads in zip(a_clauses, a_parity, a_heads, strict=True):
         stems = {s for s, _ in clause}
 
         def fit(i: int, clause=clause, stems=stems) -> float:
@@ -294,13 +336,20 @@ def contradictions(answer: str, reference: str) -> tuple[int, int, int]:
             return polar_hits + 0.5 * len(stems & r_sets[i]) + subject
 
         best = max(range(len(r_clauses)), key=fit)
-        if not stems & r_sets[best]:
+        shared = stems & r_sets[best]
+        if not shared:
             continue
+        negated_shared = (heads | r_heads[best]) & shared
+        if len(shared) >= max(2, 0.75 * len(stems)) and parity != r_parity[best] and negated_shared:
+            conflicts += 1  # the same statement, negated
         ref_pol: dict[str, set[int]] = {}
         for s, p in r_clauses[best]:
             ref_pol.setdefault(s, set()).add(p)
-        for k, (s, p) in enumerate(clause):
-            if s in ref_pol and p not in ref_pol[s]:
+        ans_pol: dict[str, set[int]] = {}
+        for s, p in clause:
+            ans_pol.setdefault(s, set()).add(p)
+        for k, s in enumerate(dict.fromkeys(s for s, _ in clause)):
+            if s in ref_pol and not ans_pol[s] & ref_pol[s]:
                 conflicts += 1
             elif s not in ref_pol and s in owner and len(r_clauses) > 1:
                 misplaced += 1
