@@ -132,6 +132,32 @@ def metrics_table(metrics: dict[str, float], title: str = "Final metrics") -> Ta
     return table
 
 
+def mean_heads(layer: list[list[list[float]]]) -> list[list[float]]:
+    """One layer's attention averaged over its heads."""
+    heads = len(layer)
+    return [
+        [sum(h[i][j] for h in layer) / heads for j in range(len(layer[0][i]))]
+        for i in range(len(layer[0]))
+    ]
+
+
+def side_by_side(matrices: list[list[list[float]]], label: str, per_row: int = 4) -> Text:
+    """Small heatmaps (one character per cell, each scaled to its own maximum) in rows."""
+    out = Text()
+    for start in range(0, len(matrices), per_row):
+        chunk = matrices[start : start + per_row]
+        width = len(chunk[0][0])
+        for k in range(len(chunk)):
+            out.append(f"{label} {start + k + 1}".ljust(width + 2)[: width + 2], style="dim")
+        out.append("\n")
+        for i in range(len(chunk[0])):
+            for m in chunk:
+                top = max(max(row) for row in m) or 1.0
+                out.append("".join(shade(v, 0.0, top) for v in m[i]) + "  ", style="magenta")
+            out.append("\n")
+    return out
+
+
 class DemoView:
     """Accumulates a demo's events and renders the current state (for `rich.live.Live`)."""
 
@@ -149,8 +175,9 @@ class DemoView:
         if event.kind == "start":
             self.device = event.payload.get("device_name", event.payload.get("device", "?"))
         self.step, self.total = event.step, event.total or self.total
-        for key, value in event.metrics.items():
-            self.history.setdefault(key, []).append(float(value))
+        if event.kind != "done":  # final metrics are a table, not a point on a curve
+            for key, value in event.metrics.items():
+                self.history.setdefault(key, []).append(float(value))
         if event.kind == "snapshot":
             self.snapshot.update(event.payload)
         if event.kind == "done":
@@ -163,7 +190,7 @@ class DemoView:
         table.add_column("curve")
         table.add_column("last", justify="right")
         for key, values in self.history.items():
-            if len(values) > 1:
+            if len(values) > 2:
                 table.add_row(key, Text(sparkline(values), style="green"), f"{values[-1]:.4g}")
         return table
 
@@ -185,12 +212,16 @@ class DemoView:
         if "attention" in snap and "tokens" in snap:
             attn = snap["attention"]
             tokens = snap["tokens"]
-            if isinstance(attn[0][0][0], list):  # all layers: show the last layer, head 1
+            if isinstance(attn[0][0][0], list):  # all layers: each layer, then one head
+                parts.append(Text("Attention per layer, averaged over heads:", style="bold"))
+                parts.append(side_by_side([mean_heads(layer) for layer in attn], "layer"))
                 layer, matrix = len(attn), attn[-1][0]
-            else:  # one layer (a live snapshot): head 1
+            else:  # one layer (a live snapshot)
                 layer, matrix = snap.get("layer", "?"), attn[0]
-            parts.append(Text(f"Attention, layer {layer}, head 1 (rows attend to columns):"))
-            parts.append(heatmap(matrix, tokens, tokens, 0.0, 1.0))
+                parts.append(Text(f"Layer {layer}, every head:", style="bold"))
+                parts.append(side_by_side(attn, "head"))
+            parts.append(Text(f"Layer {layer}, head 1 (each row attends to the columns):"))
+            parts.append(heatmap(matrix, tokens, tokens, 0.0))
         if "positions" in snap:
             pos = snap["positions"]
             parts.append(
