@@ -28,7 +28,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, OptionList, ProgressBar, Static
+from textual.widgets import Footer, Header, Input, Markdown, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
 from tutor.errors import TutorError
@@ -54,10 +54,10 @@ def keys_content(*pairs: tuple[str, str]) -> Content:
 
 def describe_wait(seconds: float) -> str:
     """'in 10 min', 'in 5 h', 'tomorrow', 'in 12 days' for a time from now."""
-    if seconds <= 60:
+    if seconds <= 0:
         return "now"
     if seconds < 3600:
-        return f"in {round(seconds / 60)} min"
+        return f"in {max(1, round(seconds / 60))} min"
     if seconds < 86400:
         return f"in {round(seconds / 3600)} h"
     days = round(seconds / 86400)
@@ -144,7 +144,8 @@ class ReviewScreen(Screen):
             with Vertical(id="feedback"):
                 yield Static(Content(""), id="verdict")
                 yield Static(Content(""), id="reference")
-                yield Static(Content(""), id="source", classes="card")
+                with Vertical(id="source", classes="card"):
+                    yield Markdown(id="source-text", open_links=False)
             yield Static(Content(""), id="summary", classes="card")
         yield Static(Content(""), id="rating-bar")
         yield Footer()
@@ -209,6 +210,17 @@ class ReviewScreen(Screen):
         self.number = 0
         self.title = self.heading()
         self.show_next()
+        if self.session.current is not None and any(
+            c.kind == "short" for c in [self.session.current, *self.session.cards()]
+        ):
+            self.warm_up()
+
+    @work(thread=True, exclusive=True, group="warm", exit_on_error=False)
+    def warm_up(self) -> None:
+        """Load the grader's sentence model while the learner reads the first question."""
+        from tutor.embed import get_model
+
+        get_model()
 
     def total(self) -> int:
         s = self.session
@@ -219,9 +231,10 @@ class ReviewScreen(Screen):
     def show_progress(self) -> None:
         total = max(self.total(), 1)
         done = self.session.done if self.session else 0
+        mode = "cram · " if self.cram else ""
         text = Content.assemble(
-            (f"{self.heading()}  ", "bold"),
-            (f"card {min(self.number, total)} of {total}", "$text-muted"),
+            (f"{mode}card {min(self.number, total)} of {total}", "bold"),
+            (f"  ·  {done} done", "$text-muted"),
         )
         self.query_one("#progress-text", Static).update(text)
         bar = self.query_one("#progress", ProgressBar)
@@ -308,7 +321,10 @@ class ReviewScreen(Screen):
         card = self.session.current
         wait = "grading…"
         if card is not None and card.kind == "short":
-            wait = "grading… (the first short answer loads the sentence model: a few seconds)"
+            from tutor.embed import is_loaded
+
+            if not is_loaded():
+                wait = "grading… (loading the sentence model the first time: a few seconds)"
         self.set_status(Content.styled(wait, "italic $text-muted"))
         self.refresh_bindings()
         self.grade(answer, duration_ms, self._token)
@@ -344,7 +360,7 @@ class ReviewScreen(Screen):
         label, style = VERDICT_STYLES.get(sub.grade.verdict, (sub.grade.verdict, "bold"))
         why = sub.grade.feedback.split("\n", 1)[0]
         verdict = Content.assemble((label, style), (f"  {sub.grade.score:.0%}", "dim"))
-        if why and why not in ("Correct.",):
+        if why and why.rstrip(".") not in ("Correct", "Not quite"):
             verdict = Content.assemble(verdict, "  ", (why, "$text-muted"))
         yours = sub.answer
         if card.kind == "mcq" and card.choices and yours.isdigit():
@@ -362,12 +378,12 @@ class ReviewScreen(Screen):
             lines += ["\n", ("Why          ", "bold"), card.explanation]
         self.query_one("#verdict", Static).update(verdict)
         self.query_one("#reference", Static).update(Content.assemble(*lines))
-        source = self.query_one("#source", Static)
+        source = self.query_one("#source", Vertical)
         if card.source_text:
             text = card.source_text.strip()
             if len(text) > MAX_SOURCE_CHARS:
                 text = text[:MAX_SOURCE_CHARS].rsplit(" ", 1)[0] + " …"
-            source.update(Content(text))
+            self.query_one("#source-text", Markdown).update(text)
             source.border_title = card.source_heading or "From the lesson"
             source.border_subtitle = f"{card.source_ref} · o open" if card.source_ref else "o open"
             source.display = True
