@@ -90,7 +90,8 @@ def run(
     reached: dict[str, int] = {}
     metrics = {f"loss_{name}": r(full_loss(m)) for name, m in models.items()}
     initial = dict(metrics)
-    yield Event("progress", 0, steps, {**metrics, "lr_adam_cosine": 0.0})
+    lr0 = opts["adam_cosine"].param_groups[0]["lr"]
+    yield Event("progress", 0, steps, {**metrics, "lr_adam_cosine": r(lr0, 6)})
     stopped = False
     done_steps = 0
     for step in range(1, steps + 1):

@@ -27,8 +27,10 @@ def shade(value: float, lo: float = 0.0, hi: float = 1.0) -> str:
 
 
 def sparkline(values: list[float], width: int = 40) -> str:
-    """The last `width` values as a one-line bar chart (low = ▁, high = █)."""
-    vals = [v for v in values if v == v][-width:]  # drop NaN
+    """Values as a one-line bar chart at most `width` wide (low = ▁, high = █)."""
+    vals = [v for v in values if v == v]  # drop NaN
+    if len(vals) > width:  # the whole run, evenly thinned to fit
+        vals = [vals[round(i * (len(vals) - 1) / (width - 1))] for i in range(width)]
     if not vals:
         return ""
     lo, hi = min(vals), max(vals)

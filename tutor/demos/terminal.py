@@ -69,6 +69,8 @@ def run_in_terminal(name: str, *, as_json: bool = False, **kwargs: Any) -> DemoR
     finally:
         if live is not None:
             live.stop()
+            if not console.is_terminal:
+                console.print()
 
     if as_json:
         print(json.dumps(result.to_json()))
