@@ -1,13 +1,12 @@
 """The lesson reader: the lesson as Markdown beside a table of contents.
 
-The reader knows which section is on screen (the one whose heading was passed
-last), keeps the contents list on it, records it as the place to continue from,
-and offers two things from there: ask the tutor about it, or be quizzed on it.
+One section per page (n / p, or pick one in the contents): the section on screen
+is always unambiguous, it is recorded as the place to continue from, and two
+things are offered from there: ask the tutor about it, or be quizzed on it.
+A whole lesson rendered as Markdown widgets took seconds to open; a page is quick.
 """
 
 from __future__ import annotations
-
-import asyncio
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -77,7 +76,6 @@ class LessonScreen(Screen):
         self.lesson = lesson
         self._initial = section_id
         self._ready = False
-        self._pinned: str | None = None
         self.title = lesson.title
         self.sub_title = f"lesson {lesson.order}"
 
@@ -91,36 +89,13 @@ class LessonScreen(Screen):
             toc.border_title = "Contents"
             yield toc
             with VerticalScroll(id="reader"):
-                yield Markdown(id="front", open_links=False)
-                for section in self.lesson.sections:
-                    yield Markdown(id=f"sec-{section.id}", classes="section", open_links=False)
-                if self.lesson.key_terms:
-                    yield Markdown(id="key-terms", open_links=False)
+                yield Markdown(id="page", open_links=False)
         yield Static(id="section-bar")
         yield Footer()
 
-    async def on_mount(self) -> None:
-        documents = [(self.query_one("#front", Markdown), lesson_front_markdown(self.lesson))]
-        documents += [
-            (self.query_one(f"#sec-{section.id}", Markdown), section_markdown(section))
-            for section in self.lesson.sections
-        ]
-        if self.lesson.key_terms:
-            documents.append(
-                (self.query_one("#key-terms", Markdown), key_terms_markdown(self.lesson))
-            )
-        await asyncio.gather(*(widget.update(text) for widget, text in documents))
-        self.watch(self.query_one("#reader"), "scroll_y", self._track_scroll, init=False)
-        self.call_after_refresh(self._start)
-
-    def _start(self) -> None:
-        self._ready = True
-        first = self.lesson.sections[0].id
+    def on_mount(self) -> None:
         target = self._initial if self.lesson.section(self._initial or "") else None
-        if target and target != first:
-            self.go_to_section(target)
-        else:
-            self.current = first
+        self.go_to_section(target or self.lesson.sections[0].id)
 
     # ------------------------------------------------------------ position
 
@@ -128,34 +103,31 @@ class LessonScreen(Screen):
     def section(self) -> Section:
         return self.lesson.section(self.current) or self.lesson.sections[0]
 
+    def page_markdown(self, section: Section) -> str:
+        """One section per page: the lesson's opening on the first, key terms on the last.
+
+        Rendering a whole lesson as Markdown widgets took seconds; a section is quick.
+        """
+        index = self._index(section.id)
+        parts = []
+        if index == 0:
+            parts.append(lesson_front_markdown(self.lesson))
+        parts.append(section_markdown(section))
+        if index == len(self.lesson.sections) - 1 and self.lesson.key_terms:
+            parts.append(key_terms_markdown(self.lesson))
+        return "\n\n".join(parts)
+
     def go_to_section(self, section_id: str | None) -> None:
         section = self.lesson.section(section_id or "")
         if section is None:
             return
-        widget = self.query_one(f"#sec-{section.id}")
-        self.query_one("#reader", VerticalScroll).scroll_to_widget(
-            widget, top=True, animate=False, immediate=True
-        )
-        self._pinned = section.id
         self.current = section.id
+        self.run_worker(self._show(section), group="page", exclusive=True)
 
-    def _track_scroll(self, scroll_y: float) -> None:
-        if not self._ready:
-            return
-        height = self.query_one("#reader").size.height
-        if self._pinned:
-            # a section jumped to stays current while its heading is on screen, even
-            # near the end of the lesson where it cannot scroll to the top
-            top = self.query_one(f"#sec-{self._pinned}").virtual_region.y
-            if scroll_y - 1 <= top < scroll_y + height:
-                self.current = self._pinned
-                return
-            self._pinned = None
-        current = self.lesson.sections[0].id
-        for section in self.lesson.sections:
-            if self.query_one(f"#sec-{section.id}").virtual_region.y <= scroll_y + 1:
-                current = section.id
-        self.current = current
+    async def _show(self, section: Section) -> None:
+        await self.query_one("#page", Markdown).update(self.page_markdown(section))
+        self.query_one("#reader", VerticalScroll).scroll_home(animate=False)
+        self._ready = True
 
     def _index(self, section_id: str) -> int:
         return next(i for i, s in enumerate(self.lesson.sections) if s.id == section_id)
@@ -196,6 +168,8 @@ class LessonScreen(Screen):
         index = self._index(self.current)
         if index + 1 < len(self.lesson.sections):
             self.go_to_section(self.lesson.sections[index + 1].id)
+        else:
+            self.notify("End of the lesson: ] opens the next one.")
 
     def action_previous_section(self) -> None:
         index = self._index(self.current)
