@@ -176,7 +176,7 @@ async def test_chat_history_is_resumed_and_sessions_can_be_switched(tmp_path, mo
     course, data = tui_env(tmp_path, monkeypatch)
     db = store.connect(data / "tutor.db")
     first = chat.new_session(db)
-    chat.add_message(db, first.id, "user", "What is alpha?")
+    chat.add_message(db, first.id, "user", "What is [bold]alpha[/] [link=x]?")
     chat.add_message(db, first.id, "tutor", "The first letter.", [], True)
     app = make_app(course, data)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -187,6 +187,7 @@ async def test_chat_history_is_resumed_and_sessions_can_be_switched(tmp_path, mo
         await wait_for(pilot, lambda: len(screen.query(UserMessage)) == 1)
         assert screen.session_id == first.id
         assert len(screen.query(TutorMessage)) == 1
+        assert "What is [bold]alpha[/] [link=x]?" in screen_text(app)  # never parsed as markup
         await pilot.press("ctrl+n")
         await wait_for(pilot, lambda: len(screen.query(UserMessage)) == 0)
         assert screen.session_id is None
