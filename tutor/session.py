@@ -27,7 +27,10 @@ Modes:
 `submit` accepts str or bytes; invalid UTF-8, NUL/control bytes, or more than
 `MAX_ANSWER_CHARS` characters raise `AnswerError` (a TutorError with a one-line
 message) and leave the card unanswered. `rate` is the only write, and it is one
-committed transaction (see `srs.record_review`). `skip` moves on without a review.
+committed transaction (see `srs.record_review`). `skip` moves on without a review;
+`put_back` returns the shown card to the queue (leaving mid-card is not a skip).
+`remaining`, `done`, `cards()` (the queued StudyCards) and `summary()` report progress.
+Helpers that build id lists for `Session(ids=...)`: `quiz_ids`, `cram_ids`, `weakest_ids`.
 Time comes from `clock` (default `store.utcnow`), so tests can simulate days.
 """
 
@@ -375,6 +378,7 @@ class Session:
 READ_LIMIT = 64 * 1024  # bytes read per line; longer lines are drained and refused
 RATE_LINE = re.compile(r"^\s*rate\s*:\s*(\S+)\s*$", re.I)
 LETTERS = "abcdef"
+EXCERPT_CHARS = 320  # of the teaching chunk, shown after answering
 
 
 def read_line(stream: BinaryIO, limit: int = READ_LIMIT) -> bytes | AnswerError | None:
@@ -407,6 +411,11 @@ def format_feedback(sub: Submission) -> str:
         lines.append(f"Why: {card.explanation}")
     if card.source_heading:
         lines.append(f"Learn more: {card.source_heading} ({card.source_ref})")
+    if card.source_text:
+        excerpt = " ".join(card.source_text.split())
+        if len(excerpt) > EXCERPT_CHARS:
+            excerpt = excerpt[:EXCERPT_CHARS].rsplit(" ", 1)[0] + " …"
+        lines.append(f"  {excerpt}")
     return "\n".join(lines)
 
 
@@ -452,7 +461,12 @@ def run_plain(
         write(format_card(card, number, total))
         started = time.monotonic()
         if interactive and ask is not None:
-            raw: bytes | AnswerError | None = ask("Your answer").encode("utf-8", "surrogateescape")
+            try:
+                raw: bytes | AnswerError | None = ask("Your answer").encode(
+                    "utf-8", "surrogateescape"
+                )
+            except UnicodeDecodeError:
+                raw = AnswerError("answer is not valid UTF-8 text; skipped")
         else:
             raw = next_line()
         if raw is None:
