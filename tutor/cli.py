@@ -243,6 +243,10 @@ def _study_db(course_dir: Path | None, *, sync: bool = True):
     from tutor import paths
 
     course = load_course(course_dir or paths.content_dir())
+    from tutor.cards import course_fingerprint
+
+    if store.get_setting(db, "cards.fingerprint.course") != course_fingerprint(course):
+        click.echo("Updating cards from the course…", err=True)
     report = sync_cards(db, course, "course")
     if not report.skipped:
         click.echo(f"Cards: {report}", err=True)
