@@ -269,3 +269,15 @@ def test_sync_then_queue_over_a_real_course(db, tmp_path):
     assert queue.due == [] and len(queue.new) == 10
     first = [get_card(db, i) for i in queue.new[:2]]
     assert [c.lesson_id for c in first] == ["basics", "vision"]
+
+
+def test_cli_optimize_says_how_many_more_reviews_are_needed(db):
+    from click.testing import CliRunner
+
+    from tutor.cli import cli
+
+    (card_id,) = make_cards(db, 1)
+    srs.record_review(db, card_id, Rating.Good, now=NOW)
+    result = CliRunner().invoke(cli, ["optimize"])
+    assert result.exit_code == 0, result.output
+    assert f"needs {srs.MIN_OPTIMIZE_REVIEWS} more" in result.output
