@@ -389,7 +389,7 @@ class TutorApp(App[None]):
             self.notify(f"The {name} screen is not available in this build yet.")
             return None
         if name in NEEDS_DATA and self.course is None:
-            self.notify("Still loading the course, one moment…")
+            self.when_data_ready(lambda: self.open(name, **kwargs))
             return None
         screen = screen_class(**kwargs)
         self.push_screen(screen)
@@ -418,7 +418,24 @@ class TutorApp(App[None]):
             return
         self.open("lesson", lesson_id=lesson_id, section_id=section_id)
 
+    def when_data_ready(self, action: Callable[[], Any]) -> None:
+        """Run `action` now, or once the course and the store have loaded."""
+        if self.data_ready.is_set():
+            action()
+            return
+        self.notify("Loading the course… this opens in a moment.")
+
+        async def later() -> None:
+            await self.data_ready.wait()
+            if self.course is not None:
+                action()
+
+        self.run_worker(later(), group="pending", exclusive=True)
+
     def action_continue(self) -> None:
+        if not self.data_ready.is_set():
+            self.when_data_ready(self.action_continue)
+            return
         place = self.summary.place if self.summary else None
         if place is None:
             if self.course and self.course.lessons:

@@ -43,6 +43,8 @@ class ModelStatus(Static):
             text = Content("● model ready")
         elif state == "error":
             text = Content.assemble("✕ model unavailable", (f"  {message}", "dim"))
+        elif getattr(self.app, "autoload_model", False):
+            text = Content("○ model loads in a moment")
         else:
             text = Content("○ model loads when you ask a question")
         self.update(text)
