@@ -9,6 +9,7 @@ module (and torch with it) is imported only when it runs.
 from __future__ import annotations
 
 import importlib
+import math
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -136,7 +137,8 @@ class DemoResult:
             "demo": self.demo,
             "device": self.device,
             "seconds": round(self.seconds, 3),
-            "metrics": self.metrics,
+            # A run cancelled before its first step has NaN metrics; JSON has no NaN.
+            "metrics": {k: v if math.isfinite(v) else None for k, v in self.metrics.items()},
         }
 
 
