@@ -56,13 +56,13 @@ class DemosScreen(Screen):
 
     BINDINGS = [
         Binding("escape", "back", "Back"),
-        Binding("s", "stop", "Stop"),
+        Binding("s", "stop", "Stop", tooltip="Stop the running demo"),
         Binding("r", "rerun", "Run again"),
         Binding("enter", "next_question", "Next", show=False),
-        Binding("1", "pick(1)", show=False),
-        Binding("2", "pick(2)", show=False),
-        Binding("3", "pick(3)", show=False),
-        Binding("4", "pick(4)", show=False),
+        Binding("1", "pick(1)", "Answer 1", show=False, tooltip="Pick answer 1"),
+        Binding("2", "pick(2)", "Answer 2", show=False, tooltip="Pick answer 2"),
+        Binding("3", "pick(3)", "Answer 3", show=False, tooltip="Pick answer 3"),
+        Binding("4", "pick(4)", "Answer 4", show=False, tooltip="Pick answer 4"),
     ]
 
     def __init__(
@@ -86,10 +86,15 @@ class DemosScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="demos-body"):
-            options = [
-                Option(Content.assemble((d.title, "bold"), "\n", (d.summary, "$text-muted")), id=n)
-                for n, d in DEMOS.items()
-            ]
+            options: list[Option | None] = []
+            for n, d in DEMOS.items():
+                if options:
+                    options.append(None)  # a separator line
+                options.append(
+                    Option(
+                        Content.assemble((d.title, "bold"), "\n", (d.summary, "$text-muted")), id=n
+                    )
+                )
             demo_list = OptionList(*options, id="demo-list")
             demo_list.border_title = "Demos"
             demo_list.border_subtitle = "enter run"

@@ -48,6 +48,7 @@ class LessonScreen(Screen):
         Binding("escape", "app.pop_screen", "Back"),
         Binding("a", "ask_section", "Ask", tooltip="Ask the tutor about this section"),
         Binding("z", "quiz_section", "Quiz", tooltip="Quiz me on this section"),
+        Binding("d", "run_demo", show=False),  # "Run the demo" in the palette
         Binding("n", "next_section", "Next §"),
         Binding("p", "previous_section", "Prev §"),
         Binding("t", "toggle_contents", "Contents"),
@@ -58,6 +59,7 @@ class LessonScreen(Screen):
     COMMANDS_HERE = [
         ("Ask about this section", "Open the chat about the section on screen", "ask_section"),
         ("Quiz me on this section", "Questions on the section on screen", "quiz_section"),
+        ("Run the demo", "Run the live demo of the model this lesson teaches", "run_demo"),
         ("Next section", "Jump to the next section", "next_section"),
         ("Previous section", "Jump to the previous section", "previous_section"),
         ("Next lesson", "Open the next lesson in the course", "next_lesson"),
@@ -163,6 +165,10 @@ class LessonScreen(Screen):
 
     def action_quiz_section(self) -> None:
         self.app.open("quiz", lesson_id=self.lesson.id, section_id=self.section.id)
+
+    def action_run_demo(self) -> None:
+        # the demo of this lesson starts at once; without one, the list of demos opens
+        self.app.open("demos", lesson_id=self.lesson.id)
 
     def action_next_section(self) -> None:
         index = self._index(self.current)

@@ -83,14 +83,14 @@ class ReviewScreen(Screen):
     BINDINGS = [
         Binding("escape", "leave", "Back"),
         Binding("q", "leave", "Quit", show=False),
-        Binding("enter", "accept", "Accept rating", show=False),
+        Binding("enter", "accept", "Accept", show=False, tooltip="Accept the suggested rating"),
         Binding("ctrl+s", "skip", "Skip card"),
         Binding("c", "cram", "Cram", show=False),
         Binding("o", "open_source", "Open lesson", show=False),
-        Binding("1", "number(1)", show=False),
-        Binding("2", "number(2)", show=False),
-        Binding("3", "number(3)", show=False),
-        Binding("4", "number(4)", show=False),
+        Binding("1", "number(1)", "Again", show=False, tooltip="Rate Again (or pick choice 1)"),
+        Binding("2", "number(2)", "Hard", show=False, tooltip="Rate Hard (or pick choice 2)"),
+        Binding("3", "number(3)", "Good", show=False, tooltip="Rate Good (or pick choice 3)"),
+        Binding("4", "number(4)", "Easy", show=False, tooltip="Rate Easy (or pick choice 4)"),
     ]
 
     COMMANDS_HERE = [
