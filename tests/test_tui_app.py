@@ -197,3 +197,16 @@ async def test_chat_history_is_resumed_and_sessions_can_be_switched(tmp_path, mo
         await wait_for(pilot, lambda: app.screen is screen)
         await wait_for(pilot, lambda: len(screen.query(UserMessage)) == 1)
         assert screen.session_id == first.id
+
+
+async def test_missing_course_folder_is_a_message_not_a_crash(tmp_path, monkeypatch):
+    _, data = tui_env(tmp_path, monkeypatch)
+    app = make_app(tmp_path / "no-such-course", data)
+    async with app.run_test(notifications=True) as pilot:
+        await ready(pilot)
+        assert app.data_state == "error"
+        assert any(n.severity == "error" for n in app._notifications)
+        assert "could not be loaded" in screen_text(app)
+        await pilot.press("enter", "c", "r")  # nothing to open, nothing breaks
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)

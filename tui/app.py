@@ -389,7 +389,10 @@ class TutorApp(App[None]):
             self.notify(f"The {name} screen is not available in this build yet.")
             return None
         if name in NEEDS_DATA and self.course is None:
-            self.when_data_ready(lambda: self.open(name, **kwargs))
+            if self.data_ready.is_set():  # loading failed: the learner was told why
+                self.notify("The course could not be loaded.", severity="error")
+            else:
+                self.when_data_ready(lambda: self.open(name, **kwargs))
             return None
         screen = screen_class(**kwargs)
         self.push_screen(screen)

@@ -54,6 +54,7 @@ class HomeScreen(Screen):
 
     def on_mount(self) -> None:
         self.watch(self.app, "summary", self._show_summary)
+        self.watch(self.app, "data_state", self._show_data_state)
         self.call_after_refresh(self.app.first_paint)
 
     def on_screen_resume(self) -> None:
@@ -64,6 +65,16 @@ class HomeScreen(Screen):
             self._show_lessons()
 
     # ------------------------------------------------------------------ data
+
+    def _show_data_state(self, state: str) -> None:
+        if state == "error":
+            self.query_one("#lessons", OptionList).set_options(
+                [
+                    Option(
+                        Content("The course could not be loaded (see the message)."), disabled=True
+                    )
+                ]
+            )
 
     def _show_summary(self, summary) -> None:
         if summary is None:
