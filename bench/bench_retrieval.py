@@ -34,6 +34,15 @@ def evaluate(answerer: answer.Answerer, questions: list[dict], offtopic: list[st
     qvecs = embed.encode([q["question"] for q in questions])
     ovecs = embed.encode(offtopic)
     results: dict = {}
+    drawn = 0  # answers quoted from the section the question targets
+    for q in questions:
+        ans = answerer.ask(q["question"])
+        if ans.in_scope and (ans.sources[0].lesson_id, ans.sources[0].section_id) == (
+            q["lesson"],
+            slugify(q["section"]),
+        ):
+            drawn += 1
+    results["answer_from_target_section"] = drawn / len(questions)
     for mode in MODES:
         ranks, best_in = [], []
         for q, vec in zip(questions, qvecs, strict=True):
@@ -85,11 +94,13 @@ def main() -> None:
         f"{len(questions)} course questions, {len(offtopic)} off-topic; threshold {answer.IN_SCOPE_MIN}"
     )
     print(f"{'mode':18} {'hit@1':>6} {'hit@3':>6} {'MRR':>6} {'kept':>6} {'off-rej':>7}")
-    for mode, r in results.items():
+    for mode in MODES:
+        r = results[mode]
         print(
             f"{mode:18} {r['hit@1']:6.3f} {r['hit@3']:6.3f} {r['mrr']:6.3f} "
             f"{r['in_scope_kept']:6.3f} {r['offtopic_rejected']:7.3f}"
         )
+    print(f"answers quoted from the target section: {results['answer_from_target_section']:.3f}")
     shipped = results["hybrid+sentence"]
     print("threshold sweep (shipped mode):", json.dumps(shipped["sweep"]))
     for miss in shipped["misses"]:

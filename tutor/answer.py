@@ -8,6 +8,7 @@ course", with the nearest lessons as a suggestion.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -22,7 +23,7 @@ from tutor.search import Hit, Searcher, query_terms
 IN_SCOPE_MIN = 0.40
 MAX_QUESTION_CHARS = 1000
 ANSWER_SENTENCES = 3
-ANSWER_WORDS = 90
+ANSWER_WORDS = 45  # keep adding the sentences that follow until this many words
 
 
 @dataclass
@@ -139,33 +140,74 @@ class Answerer:
         return Answer(question, text, False, [], suggestions)
 
     def _compose(self, question: str, qvec, hits: list[Hit], best: float) -> Answer:
-        """Pick the sentences of the top passages that best match the question."""
+        """Quote the section of the best hit: its lead, then the best sentence on.
+
+        Lessons state a point at the top of a section and explain it below, so the
+        answer opens with the section's lead sentence when that is nearly as close
+        to the question as the best sentence, then reads on from the best sentence.
+        (Choosing the section by summed evidence over several hits measured worse
+        on bench/data: 0.667 vs 0.704 of answers drawn from the target section.)
+        """
         relevant = [h for h in hits if max(h.dense, h.sentence) >= max(IN_SCOPE_MIN, best - 0.2)]
-        top = relevant[:3]
-        scored = []  # (similarity, hit rank, position, text)
-        for store in {id(h.store): h.store for h in top}.values():
-            mine = {h.rowid: (rank, h) for rank, h in enumerate(top) if h.store is store}
-            rows, vectors = store.vectors_for("sentences", "chunk_rowid", list(mine))
-            for (_, chunk_rowid, pos, text), sim in zip(rows, vectors @ qvec, strict=True):
-                rank, _ = mine[chunk_rowid]
-                scored.append((float(sim) - 0.03 * rank, rank, pos, text))
-        scored.sort(reverse=True)
-        chosen, words = [], 0
-        floor = scored[0][0] - 0.12 if scored else 0.0
-        for sim, rank, pos, text in scored:
-            if len(chosen) == ANSWER_SENTENCES or (
-                chosen and (sim < floor or words > ANSWER_WORDS)
-            ):
-                break
-            chosen.append((rank, pos, text))
-            words += len(text.split())
-        chosen.sort()  # read in course order: passage by passage, sentence by sentence
-        answer = " ".join(text for _, _, text in chosen) or top[0].text
-        used = {rank for rank, _, _ in chosen} or {0}
-        sources = [Source.from_hit(h) for i, h in enumerate(top) if i in used]
-        sources += [Source.from_hit(h) for i, h in enumerate(relevant) if i not in used][:2]
-        sources.sort(key=lambda s: -s.score)
-        return Answer(question, answer, True, sources)
+        top = relevant[0]
+        mine = [
+            h
+            for h in relevant
+            if (h.store, h.lesson_id, h.section_id) == (top.store, top.lesson_id, top.section_id)
+        ]
+        store = top.store
+        order = {h.rowid: int(h.chunk_id.rsplit("#", 1)[1]) for h in mine}
+        rows, vectors = store.vectors_for("sentences", "chunk_rowid", list(order))
+        sentences = sorted(
+            (order[chunk], pos, text, float(sim))
+            for (_, chunk, pos, text), sim in zip(rows, vectors @ qvec, strict=True)
+        )
+        chosen: list[str] = []
+        if sentences:
+            # A short sentence ("Dropout behaves differently in the two modes.") often
+            # matches a question's words well but says little on its own.
+            start = max(
+                range(len(sentences)),
+                key=lambda i: sentences[i][3] - (0.06 if len(sentences[i][2].split()) < 8 else 0.0),
+            )
+            lead = self._lead_sentence(store, top.lesson_id, top.section_id, qvec)
+            if lead and lead[0] != sentences[start][2] and lead[1] >= sentences[start][3] - 0.2:
+                chosen.append(lead[0])
+            for i in range(start, len(sentences)):
+                if chosen and (len(chosen) == ANSWER_SENTENCES or _words(chosen) >= ANSWER_WORDS):
+                    break
+                if sentences[i][2] not in chosen:
+                    chosen.append(sentences[i][2])
+        text = " ".join(_plain(t) for t in chosen) or top.text  # a code-only passage
+        sources, seen = [], set()
+        for hit in relevant:
+            key = (hit.lesson_id, hit.heading)
+            if key not in seen and len(sources) < 3:
+                seen.add(key)
+                sources.append(Source.from_hit(hit))
+        return Answer(question, text, True, sources)
+
+    @staticmethod
+    def _lead_sentence(store, lesson_id: str, section_id: str, qvec) -> tuple[str, float] | None:
+        import numpy as np
+
+        row = store.conn.execute(
+            "SELECT s.text, s.vector FROM sentences s JOIN chunks c ON s.chunk_rowid = c.rowid"
+            " WHERE c.id = ? ORDER BY s.pos LIMIT 1",
+            (f"{lesson_id}#{section_id}#0",),
+        ).fetchone()
+        if row is None:
+            return None
+        return row[0], float(np.frombuffer(row[1], dtype=np.float32) @ qvec)
+
+
+def _words(sentences: list[str]) -> int:
+    return sum(len(s.split()) for s in sentences)
+
+
+def _plain(sentence: str) -> str:
+    """A course sentence without Markdown emphasis markers."""
+    return re.sub(r"(\*\*|__)(.+?)\1", r"\2", sentence)
 
 
 _default: Answerer | None = None
