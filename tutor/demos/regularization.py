@@ -59,7 +59,7 @@ def run(
 
     x_np, y_np = make_moons(n_samples=n_train + 1000, noise=0.35, random_state=seed)
     dev = setup(device, seed)
-    steps = steps or (200 if quick else 500)
+    steps = steps or (150 if quick else 500)
     eval_every = eval_every or max(1, steps // 60)
     x = torch.tensor(x_np, dtype=torch.float32).to(dev)
     y = torch.tensor(y_np, dtype=torch.float32).to(dev)

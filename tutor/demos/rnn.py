@@ -91,7 +91,7 @@ def run(
             f"need {MIN_CHARS})"
         )
     dev = setup(device, seed)
-    steps = steps or (80 if quick else 250)
+    steps = steps or (60 if quick else 250)
     hidden = hidden or (64 if quick else 128)
     sample_every = sample_every or max(1, steps // 6)
 
