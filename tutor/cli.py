@@ -348,6 +348,24 @@ def optimize() -> None:
     click.echo(", ".join(f"{p:.4f}" for p in result.parameters))
 
 
+@cli.command()
+@click.option("--new-per-day", type=int, metavar="N", help="New cards introduced per day.")
+@click.option("--retention", type=float, metavar="R", help="Desired retention, 0.70-0.99.")
+def schedule(new_per_day: int | None, retention: float | None) -> None:
+    """Show or change the review settings: new cards per day and desired retention."""
+    from tutor import srs, store
+
+    db = store.connect()
+    if new_per_day is not None:
+        srs.set_new_per_day(db, new_per_day)
+    if retention is not None:
+        srs.set_desired_retention(db, retention)
+    fitted = "your own (tutor optimize)" if srs.has_fitted_parameters(db) else "FSRS defaults"
+    click.echo(f"New cards per day: {srs.new_per_day(db)}")
+    click.echo(f"Desired retention: {srs.desired_retention(db):.2f}")
+    click.echo(f"FSRS parameters:   {fitted}")
+
+
 @cli.command("export")
 @click.option(
     "--anki", "anki", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE.apkg"
@@ -385,6 +403,9 @@ def import_cards(csv_path: Path) -> None:
     click.echo(str(report))
     if report.errors and not (report.added or report.updated or report.unchanged):
         sys.exit(1)
+
+
+# --- end study ---
 
 
 @cli.command()
