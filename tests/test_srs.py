@@ -281,3 +281,17 @@ def test_cli_optimize_says_how_many_more_reviews_are_needed(db):
     result = CliRunner().invoke(cli, ["optimize"])
     assert result.exit_code == 0, result.output
     assert f"needs {srs.MIN_OPTIMIZE_REVIEWS} more" in result.output
+
+
+def test_cli_schedule_shows_and_changes_the_settings(db):
+    from click.testing import CliRunner
+
+    from tutor.cli import cli
+
+    runner = CliRunner()
+    result = runner.invoke(cli, ["schedule", "--new-per-day", "15", "--retention", "0.85"])
+    assert result.exit_code == 0, result.output
+    assert "New cards per day: 15" in result.output and "Desired retention: 0.85" in result.output
+    assert srs.new_per_day(db) == 15 and srs.desired_retention(db) == 0.85
+    result = runner.invoke(cli, ["schedule", "--retention", "1.5"])
+    assert result.exit_code != 0 and "between 0.70 and 0.99" in result.output

@@ -25,6 +25,8 @@ simulations can move time; callers pass `tutor.store.utcnow()`):
 - `optimize(db, now) -> OptimizeResult` — fits the learner's own parameters with
   fsrs's Optimizer once there are `MIN_OPTIMIZE_REVIEWS` reviews spaced a day or
   more apart (cram reviews excluded); otherwise says how many more are needed.
+- settings: `new_per_day(db)` / `set_new_per_day`, `desired_retention(db)` /
+  `set_desired_retention` (0.70-0.99), `parameters(db)`, `has_fitted_parameters(db)`.
 - `day_start(now)`, `local_day(now)` — the learner's day (local midnight), used by the
   daily limit, stats and streaks.
 
@@ -169,6 +171,22 @@ def new_per_day(db: sqlite_utils.Database) -> int:
         return max(0, int(value))
     except (TypeError, ValueError):
         return DEFAULT_NEW_PER_DAY
+
+
+def set_new_per_day(db: sqlite_utils.Database, value: int) -> None:
+    if not 0 <= int(value) <= 1000:
+        raise ReviewError(f"new cards per day must be 0 to 1000, not {value}")
+    set_setting(db, SETTING_NEW_PER_DAY, int(value))
+
+
+def set_desired_retention(db: sqlite_utils.Database, value: float) -> None:
+    if not 0.7 <= float(value) <= 0.99:
+        raise ReviewError(f"desired retention must be between 0.70 and 0.99, not {value}")
+    set_setting(db, SETTING_RETENTION, float(value))
+
+
+def has_fitted_parameters(db: sqlite_utils.Database) -> bool:
+    return parameters(db) != tuple(DEFAULT_PARAMETERS)
 
 
 def scheduler(db: sqlite_utils.Database) -> Scheduler:
