@@ -251,7 +251,11 @@ def _study_db(course_dir: Path | None, *, sync: bool = True):
     if not report.skipped:
         click.echo(f"Cards: {report}", err=True)
     if course_dir is None:
-        library = sync_library(db)
+        try:
+            library = sync_library(db)
+        except Exception as exc:  # noqa: BLE001 — the course cards still work
+            click.echo(f"warning: cards from your notes not updated ({exc})", err=True)
+            library = None
         if library is not None and not library.skipped and (library.added or library.retired):
             click.echo(f"Cards: {library}", err=True)
     return db
