@@ -23,10 +23,15 @@ Generated cards, per key term (front matter `key_terms`; for plain notes, terms 
 found in the text: bold phrases and "X is a ..." sentences):
 - cloze: the term blanked out of its defining sentence in the lesson text;
 - definition: "What is X?" with the key term's definition as the reference;
-- multiple choice: "Which term matches this definition?" with three distractors,
-  other key terms chosen by embedding similarity (plausible, but never a variant or
-  synonym of the answer, and in the same grammatical form), shuffled with a seed
-  from the card id so the choices stay put between syncs.
+- multiple choice: "Which term matches this definition?" with three distractors:
+  other key terms of the course ranked by the cosine similarity of their
+  "term: definition" embeddings (at least `MIN_PLAUSIBLE_COSINE`, so plausible), never
+  a variant of the answer (shared stem, substring, small edit distance, acronym, or
+  cosine above `VARIANT_COSINE`), never its synonym, kind or instance as the
+  definitions name them, never a term named in the question, always in the same
+  grammatical form (plural, acronym, length); shuffled with a seed from the card id
+  so the choices stay put between syncs. Fewer than two distractors: no MCQ.
+  Vectors are cached in `term_vectors`, so only new or edited terms are embedded.
 A generated kind is skipped for a term the authored items already cover that way.
 Every card records the chunk that teaches it (`chunk_id`, heading, file, line,
 text), shown after answering.
