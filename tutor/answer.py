@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from tutor.errors import TutorError
@@ -155,14 +155,13 @@ class Answerer:
             for h in relevant
             if (h.store, h.lesson_id, h.section_id) == (top.store, top.lesson_id, top.section_id)
         ]
-        store = top.store
-        order = {h.rowid: int(h.chunk_id.rsplit("#", 1)[1]) for h in mine}
-        rows, vectors = store.vectors_for("sentences", "chunk_rowid", list(order))
+        by_rowid = {h.rowid: h for h in mine}
+        rows, vectors = top.store.vectors_for("sentences", "chunk_rowid", list(by_rowid))
         sentences = sorted(
-            (order[chunk], pos, text, float(sim))
+            (_chunk_number(by_rowid[chunk]), pos, text, float(sim), by_rowid[chunk])
             for (_, chunk, pos, text), sim in zip(rows, vectors @ qvec, strict=True)
         )
-        chosen: list[str] = []
+        chosen: list[tuple[str, Hit]] = []
         if sentences:
             # A short sentence ("Dropout behaves differently in the two modes.") often
             # matches a question's words well but says little on its own.
@@ -170,39 +169,61 @@ class Answerer:
                 range(len(sentences)),
                 key=lambda i: sentences[i][3] - (0.06 if len(sentences[i][2].split()) < 8 else 0.0),
             )
-            lead = self._lead_sentence(store, top.lesson_id, top.section_id, qvec)
+            lead = self._lead_sentence(top, qvec)
             if lead and lead[0] != sentences[start][2] and lead[1] >= sentences[start][3] - 0.2:
-                chosen.append(lead[0])
-            for i in range(start, len(sentences)):
-                if chosen and (len(chosen) == ANSWER_SENTENCES or _words(chosen) >= ANSWER_WORDS):
+                chosen.append((lead[0], by_rowid.get(lead[2].rowid, lead[2])))
+            for _, _, text, _, hit in sentences[start:]:
+                words = sum(len(t.split()) for t, _ in chosen)
+                if chosen and (len(chosen) == ANSWER_SENTENCES or words >= ANSWER_WORDS):
                     break
-                if sentences[i][2] not in chosen:
-                    chosen.append(sentences[i][2])
-        text = " ".join(_plain(t) for t in chosen) or top.text  # a code-only passage
-        sources, seen = [], set()
+                if all(text != t for t, _ in chosen):
+                    chosen.append((text, hit))
+        text = " ".join(_plain(t) for t, _ in chosen) or top.text  # a code-only passage
+        quoted = sorted({id(h): h for _, h in chosen}.values(), key=_chunk_number) or [top]
+        sources = [
+            replace(
+                Source.from_hit(quoted[0]),
+                text="\n\n".join(h.text for h in quoted),
+                score=round(max(max(h.dense, h.sentence) for h in quoted), 4),
+            )
+        ]
+        seen = {(top.lesson_id, top.section_id)}
         for hit in relevant:
-            key = (hit.lesson_id, hit.heading)
-            if key not in seen and len(sources) < 3:
-                seen.add(key)
+            if (hit.lesson_id, hit.section_id) not in seen and len(sources) < 3:
+                seen.add((hit.lesson_id, hit.section_id))
                 sources.append(Source.from_hit(hit))
         return Answer(question, text, True, sources)
 
     @staticmethod
-    def _lead_sentence(store, lesson_id: str, section_id: str, qvec) -> tuple[str, float] | None:
+    def _lead_sentence(top: Hit, qvec) -> tuple[str, float, Hit] | None:
+        """The first sentence of top's section, its similarity, and its passage as a Hit."""
         import numpy as np
 
-        row = store.conn.execute(
-            "SELECT s.text, s.vector FROM sentences s JOIN chunks c ON s.chunk_rowid = c.rowid"
+        row = top.store.conn.execute(
+            "SELECT s.text, s.vector, c.rowid, c.id, c.heading, c.text, c.line, c.vector"
+            " FROM sentences s JOIN chunks c ON s.chunk_rowid = c.rowid"
             " WHERE c.id = ? ORDER BY s.pos LIMIT 1",
-            (f"{lesson_id}#{section_id}#0",),
+            (f"{top.lesson_id}#{top.section_id}#0",),
         ).fetchone()
         if row is None:
             return None
-        return row[0], float(np.frombuffer(row[1], dtype=np.float32) @ qvec)
+        sim = float(np.frombuffer(row[1], dtype=np.float32) @ qvec)
+        passage = replace(
+            top,
+            rowid=row[2],
+            chunk_id=row[3],
+            heading=row[4],
+            text=row[5],
+            line=row[6],
+            dense=float(np.frombuffer(row[7], dtype=np.float32) @ qvec),
+            sentence=sim,
+        )
+        return row[0], sim, passage
 
 
-def _words(sentences: list[str]) -> int:
-    return sum(len(s.split()) for s in sentences)
+def _chunk_number(hit: Hit) -> int:
+    """The position of a chunk in its section ("lesson#section#n")."""
+    return int(hit.chunk_id.rsplit("#", 1)[1])
 
 
 def _plain(sentence: str) -> str:
