@@ -179,13 +179,19 @@ def _short_targets(reference: str, accept: Sequence[str]) -> list[str]:
     return [t for t in (reference, *accept) if t.strip()]
 
 
-def _short_texts(question: str, targets: list[str]) -> list[str]:
-    from tutor.grading.features import novel_text
+def _short_texts(question: str, targets: list[str], answer: str = "") -> list[str]:
+    """[question, the reference's new words, the reference with swapped subjects or ""]."""
+    from tutor.grading.features import novel_text, swapped_reference
 
-    return [question, novel_text(question, targets[0])]
+    return [
+        question,
+        novel_text(question, targets[0]),
+        swapped_reference(targets[0], answer, question) or "",
+    ]
 
 
 GUARDS = ("restates", "stuffing", "swapped", "conflicts")
+SWAP_MARGIN = 0.02  # how much closer to the subject-swapped reference counts as swapped
 
 
 def decide(
@@ -202,7 +208,7 @@ def decide(
         why = "the answer only restates the question."
     elif "stuffing" in guards and sig.stuffing:
         why = "a list of keywords is not an explanation: answer in a sentence."
-    elif "swapped" in guards and sig.swapped:
+    elif "swapped" in guards and (sig.swapped or sem.get("swap_gap", -1.0) > SWAP_MARGIN):
         why = "the answer swaps the roles of the terms in the reference."
     elif "conflicts" in guards and sig.conflicts and p >= lo:
         why = "the answer contradicts the reference (a negation or a reversed statement)."
@@ -234,12 +240,13 @@ def _verdict_short(question, reference, answer, accept, source, vectors) -> Grad
     if any(close_enough(answer, t)[0] for t in targets):
         return _make("correct", 1.0, "Correct.", reference, source)
 
-    novel = _short_texts(question, targets)[1]
+    _, novel, swapped = _short_texts(question, targets, answer)
     sem = F.semantic(
         vectors[answer],
         np.stack([vectors[t] for t in targets]),
         vectors[question] if question.strip() else np.zeros_like(vectors[answer]),
         vectors[novel],
+        vectors[swapped] if swapped else None,
     )
     weights = load_weights()
     if weights:
@@ -324,7 +331,7 @@ def _grade_chunk(rows: list[dict]) -> Iterator[Grade]:
     for r in rows:
         if r["kind"] == "short" and r["answer"].strip():
             targets = _short_targets(r["reference"], r["accept"]) or [r["reference"]]
-            for t in (r["answer"], *targets, *_short_texts(r["question"], targets)):
+            for t in (r["answer"], *targets, *_short_texts(r["question"], targets, r["answer"])):
                 texts.setdefault(t, None)
     vectors = {}
     if texts:

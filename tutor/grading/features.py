@@ -117,7 +117,7 @@ def lexical(question: str, references: Sequence[str], answer: str) -> Signals:
         and not LIST_QUESTION.match(question)
         and values["ref_recall"] > 0
     )
-    restates = bool(a_set) and all(novel) and novel_recall == 0 and question_only > 0
+    restates = bool(a_set) and all(novel) and novel_recall <= 0.15 and unrelated <= 0.34
     return Signals(
         values=values,
         filler=is_filler(answer),
@@ -134,12 +134,19 @@ def semantic(
     reference_vecs: np.ndarray,
     question_vec: np.ndarray,
     novel_vec: np.ndarray | None = None,
+    swapped_vec: np.ndarray | None = None,
 ) -> dict[str, float]:
-    """Cosine features from unit vectors (reference_vecs: one row per reference)."""
+    """Cosine features from unit vectors (reference_vecs: one row per reference).
+
+    "swap_gap" (not a classifier feature; the swapped-roles guard reads it) is
+    how much closer the answer is to the reference with its subjects exchanged.
+    """
     cos = reference_vecs @ answer_vec
     cos_q = float(question_vec @ answer_vec)
     cos_ref = float(cos.max())
+    swap_gap = float(swapped_vec @ answer_vec - cos[0]) if swapped_vec is not None else -1.0
     return {
+        "swap_gap": swap_gap,
         "cos_ref": cos_ref,
         "cos_ref_mean": float(cos.mean()),
         "cos_question": cos_q,
@@ -155,6 +162,48 @@ def novel_text(question: str, reference: str) -> str:
 
     kept = [w for w in words(reference) if stem(w) not in q_set]
     return " ".join(kept) or reference
+
+
+_SURFACE = re.compile(r"[A-Za-z0-9][\w'-]*")
+_SPLIT = re.compile(
+    r"[,;:.!?()]|\b(?:but|while|whereas|however|although|though|and|or|so|because)\b", re.I
+)
+
+
+def swapped_reference(reference: str, answer: str, question: str = "") -> str | None:
+    """The reference with two clause subjects exchanged, or None.
+
+    "L1 pushes weights to zero, while L2 shrinks them" becomes "L2 pushes weights
+    to zero, while L1 shrinks them"; an answer closer to this than to the
+    reference has swapped the roles. The subjects are the first content words
+    of the reference's clauses that also occur in the answer, those named in
+    the question first (the terms a "how do A and B differ" question contrasts).
+    """
+    from tutor.grading.text import stem
+
+    def key(word: str) -> str:
+        return stem(word.lower())
+
+    a_stems = {key(w) for w in _SURFACE.findall(answer)}
+    q_stems = {key(w) for w in _SURFACE.findall(question)}
+    candidates: list[str] = []
+    for clause in _SPLIT.split(reference):
+        for word in _SURFACE.findall(clause or ""):
+            low = word.lower()
+            if low in STOPWORDS or low in NEGATIONS:
+                continue
+            if key(word) in a_stems and key(word) not in {key(c) for c in candidates}:
+                candidates.append(word)
+            break
+    named = [c for c in candidates if key(c) in q_stems]
+    subjects = named[:2] if len(named) >= 2 else candidates[:2]
+    if len(subjects) < 2:
+        return None
+    first, second = subjects
+    pattern = re.compile(rf"\b({re.escape(first)}|{re.escape(second)})\b", re.I)
+    return pattern.sub(
+        lambda m: second if m.group(0).lower() == first.lower() else first, reference
+    )
 
 
 def vector(signals: Signals, sem: dict[str, float]) -> np.ndarray:
