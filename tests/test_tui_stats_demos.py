@@ -8,6 +8,7 @@ its quick size on the CPU (or the GPU when there is one).
 
 from __future__ import annotations
 
+import random
 import shutil
 import time
 from datetime import UTC, datetime, timedelta
@@ -38,6 +39,7 @@ def template_db(tmp_path_factory) -> Path:
     db = store.connect(root / "tutor.db")
     sync_cards(db, course, now=NOW - timedelta(days=30))
     ids = sorted(r[0] for r in db.execute("SELECT id FROM cards"))
+    random.seed(7)  # fsrs fuzzes intervals with `random`: the same forecast every run
     for k in range(24):
         when = NOW - timedelta(days=21) + timedelta(days=k * 0.9)
         rating = 1 if k % 5 == 0 else 3
@@ -63,7 +65,9 @@ async def open_stats(pilot) -> StatsScreen:
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, StatsScreen))
     screen = pilot.app.screen
     await wait_for(pilot, lambda: screen.stats is not None)
-    await pilot.pause()
+    await pilot.pause(0.2)
+    screen.show_plots()  # drawn again at their final size
+    await pilot.pause(0.2)
     return screen
 
 
