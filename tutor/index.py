@@ -25,19 +25,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from tutor import embed
 from tutor.chunking import SENTENCE_END, Chunk, chunk_lesson
 from tutor.course import Course, Lesson
 
 if TYPE_CHECKING:
     import faiss
-    import numpy as np
 
 FORMAT_VERSION = 1
 CHUNKER_VERSION = 1  # bump when chunking changes, so every index is rebuilt
-# Exact search up to this many chunks; above it an HNSW graph (bench/bench_scale.py
-# measured flat at 100k chunks ≈ 8 ms a query, beyond the 50 ms budget at 1M).
+# Exact search up to this many chunks, an IVF index above (bench/bench_scale.py:
+# a flat query grows linearly, to tens of ms at 100k and beyond 100 ms at 1M).
 EXACT_MAX = 50_000
+IVF_NPROBE = 32  # lists searched per query: recall@10 vs speed, measured in bench_scale
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -77,7 +79,7 @@ class Manifest:
     dim: int
     content_hash: str
     chunk_count: int
-    kind: str  # "flat" | "hnsw"
+    kind: str  # "flat" | "ivf"
     format_version: int = FORMAT_VERSION
     built_at: str = ""
 
@@ -137,16 +139,30 @@ def _unblob(rows: Iterable[bytes]) -> np.ndarray:
     return np.frombuffer(buf, dtype=np.float32).reshape(-1, embed.DIM)
 
 
-def make_faiss(vectors: np.ndarray, ids: np.ndarray) -> tuple[faiss.Index, str]:
-    """Exact inner product for small corpora, HNSW above EXACT_MAX."""
+def make_faiss(
+    vectors: np.ndarray, ids: np.ndarray, kind: str | None = None
+) -> tuple[faiss.Index, str]:
+    """Exact inner product up to EXACT_MAX vectors, an inverted file (IVF) above.
+
+    IVF over HNSW: at 1M vectors HNSW took about an hour to build on these 2 cores,
+    IVF a minute at similar recall (bench/bench_scale.py), and the library index
+    is rebuilt from its stored vectors after every update.
+    """
+    import math
+
     import faiss
 
-    if len(vectors) <= EXACT_MAX:
-        base, kind = faiss.IndexFlatIP(embed.DIM), "flat"
+    kind = kind or ("flat" if len(vectors) <= EXACT_MAX else "ivf")
+    if kind == "flat":
+        base = faiss.IndexFlatIP(embed.DIM)
     else:
-        base, kind = faiss.IndexHNSWFlat(embed.DIM, 32, faiss.METRIC_INNER_PRODUCT), "hnsw"
-        base.hnsw.efConstruction = 80
-        base.hnsw.efSearch = 96
+        nlist = max(1, int(4 * math.sqrt(len(vectors))))
+        base = faiss.IndexIVFFlat(
+            faiss.IndexFlatIP(embed.DIM), embed.DIM, nlist, faiss.METRIC_INNER_PRODUCT
+        )
+        sample = vectors[np.random.default_rng(0).permutation(len(vectors))[: 64 * nlist]]
+        base.train(sample)
+        base.nprobe = IVF_NPROBE
     index = faiss.IndexIDMap2(base)
     if len(vectors):
         index.add_with_ids(vectors, ids.astype("int64"))
