@@ -89,6 +89,7 @@ async def test_answer_wrong_then_right_and_rate(env):
         assert int(sub.suggested) == 1
         text = screen_text(app)
         assert "Not quite" in text and first.answer in text
+        assert "Alpha [bold]not bold[/]" in text  # course text is never markup
         await pilot.press("enter")  # accept the suggested rating (Again)
         await wait_for(pilot, lambda: screen.state == "question")
         # the review is on disk before the next card is on screen
@@ -191,3 +192,29 @@ async def test_quiz_on_one_section(env):
         ids = [screen.session.current.id, *screen.session.peek_ids()]
         assert ids and all(i.split(":")[1] == "beta" for i in ids)
         assert "Quiz: What is beta?" in screen_text(app)
+
+
+SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_review_question_snapshot(snap_compare, env, size):
+    app = make_app(*env)
+
+    async def run_before(pilot):
+        await open_review(pilot)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_quiz_feedback_snapshot(snap_compare, env, size):
+    app = make_app(*env)
+
+    async def run_before(pilot):
+        screen = await open_review(pilot, "quiz", ids=["gen-cloze:alpha:alpha"])
+        await answer(pilot, screen, "gamma")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)

@@ -256,7 +256,7 @@ class ReviewScreen(Screen):
         recorded = self.query_one("#recorded", Static)
         recorded.update(self._last_recorded or Content(""))
         recorded.display = self._last_recorded is not None
-        self.query_one("#card").border_title = card.lesson_title
+        self.query_one("#card").border_title = Content(card.lesson_title)  # never markup
         question = Content(card.question)
         if card.is_new:
             question = Content.assemble(("new  ", "bold $text-accent"), question)
@@ -384,8 +384,9 @@ class ReviewScreen(Screen):
             if len(text) > MAX_SOURCE_CHARS:
                 text = text[:MAX_SOURCE_CHARS].rsplit(" ", 1)[0] + " …"
             self.query_one("#source-text", Markdown).update(text)
-            source.border_title = card.source_heading or "From the lesson"
-            source.border_subtitle = f"{card.source_ref} · o open" if card.source_ref else "o open"
+            source.border_title = Content(card.source_heading or "From the lesson")
+            ref = f"{card.source_ref} · o open" if card.source_ref else "o open"
+            source.border_subtitle = Content(ref)
             source.display = True
         else:
             source.display = False
@@ -542,7 +543,7 @@ class ReviewScreen(Screen):
             keys_content(("c", "cram: go over every card anyway"), ("esc", "back")),
         )
         summary_widget = self.query_one("#summary", Static)
-        summary_widget.border_title = self.heading()
+        summary_widget.border_title = Content(self.heading())
         summary_widget.update(text)
         summary_widget.display = True
         self.refresh_bindings()
