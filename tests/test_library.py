@@ -79,6 +79,7 @@ def test_cli_index(notes, tmp_path):
     result = runner.invoke(cli, ["index", str(notes)])
     assert result.exit_code == 0, result.output
     assert "3 added" in result.stdout
+    assert "Cards: library:" in result.stdout and " new," in result.stdout
     result = runner.invoke(cli, ["index"])
     assert "3 unchanged (0 chunks embedded)" in result.stdout
     result = runner.invoke(cli, ["index", str(tmp_path / "missing")])

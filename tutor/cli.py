@@ -158,6 +158,12 @@ def index(folders: tuple[Path, ...], course: bool) -> None:
         f"Library: {report.added} added, {report.updated} updated, {report.removed} removed, "
         f"{report.unchanged} unchanged ({report.chunks} chunks embedded)."
     )
+    from tutor import store
+    from tutor.cards import sync_library
+
+    cards = sync_library(store.connect())  # generated cards for the notes
+    if cards is not None and not cards.skipped:
+        click.echo(f"Cards: {cards}")
 
 
 @cli.command()

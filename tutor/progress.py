@@ -7,8 +7,10 @@ Backs "continue where I left off". One row per lesson in the `progress` table
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import sqlite_utils
+if TYPE_CHECKING:
+    import sqlite_utils
 
 from tutor.store import utcnow
 
