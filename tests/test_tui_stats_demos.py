@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from test_tui_support import make_app, ready, screen_text, tui_env, wait_for, write_course
+from textual.widgets import ProgressBar
 from textual_plotext import PlotextPlot
 
 from tui.screens.demos import DemosScreen
@@ -149,41 +150,42 @@ async def test_demo_runs_live_then_asks_questions(tmp_path, monkeypatch):
         await wait_for(pilot, lambda: isinstance(app.screen, DemosScreen))
         screen = app.screen
         await pilot.press("enter")  # the first demo: mlp
-        await wait_for(pilot, lambda: screen.state == "running")
+        await wait_for(pilot, lambda: screen.demo is not None)  # may finish at once: no "running"
         assert screen.demo.name == "mlp"
         await wait_for(pilot, lambda: screen.state == "questions", timeout=180)
         assert screen.draws >= 2  # the plots were redrawn while it trained
         plot = screen.query_one("#loss-plot", PlotextPlot)
         assert plot.display
         assert 2 <= len(screen.questions) <= 3
-        await pilot.pause(0.3)
-        assert screen.questions[0].prompt[:30] in screen_text(app)
+        await wait_for(pilot, lambda: screen.questions[0].prompt[:30] in screen_text(app))
         for q in screen.questions:
             await pilot.press(str(q.choices.index(q.answer) + 1))  # the right choice
             await wait_for(pilot, lambda: screen.state == "answered")
-            assert "Correct" in screen_text(app)
+            await wait_for(pilot, lambda: "Correct" in screen_text(app))
             await pilot.press("enter")
         await wait_for(pilot, lambda: screen.state == "finished")
         n = len(screen.questions)
-        assert f"{n} of {n} right" in screen_text(app)
+        await wait_for(pilot, lambda: f"{n} of {n} right" in screen_text(app))
 
 
 async def test_demo_stop_key_cancels_the_run(tmp_path, monkeypatch):
     app = make_app(*tui_env(tmp_path, monkeypatch))
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
-        # opened for one demo (as the lesson reader does): it starts at once, full size
-        app.open("demos", demo="mlp")
+        # opened for one demo (as the lesson reader does): it starts at once, full size;
+        # the RNN demo takes long enough to be stopped on any machine
+        app.open("demos", demo="rnn")
         await wait_for(pilot, lambda: isinstance(app.screen, DemosScreen))
         screen = app.screen
         await wait_for(pilot, lambda: screen.demo is not None)
-        assert screen.demo.name == "mlp"
+        assert screen.demo.name == "rnn"
         await wait_for(pilot, lambda: screen.draws >= 2, timeout=180)
         await pilot.press("s")
         await wait_for(pilot, lambda: screen.state == "finished", timeout=60)
-        assert screen.result is not None and screen.result["steps"] < 500
+        progress = screen.query_one("#run-progress", ProgressBar)
+        assert progress.progress < progress.total  # it stopped before the end
         assert not screen.questions
-        assert "stopped" in screen_text(app)
+        await wait_for(pilot, lambda: "stopped" in screen_text(app))
         await pilot.press("escape")  # back to where it was opened from
         await wait_for(pilot, lambda: not isinstance(app.screen, DemosScreen))
 

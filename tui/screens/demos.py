@@ -157,8 +157,8 @@ class DemosScreen(Screen):
         self.run_demo(demo, self.cancel)
 
     def set_status(self, text: str, style: str = "$text-muted") -> None:
-        head = Content.assemble((self.demo.title if self.demo else "", "bold"), "  ")
-        self.query_one("#run-status", Static).update(Content.assemble(head, (text, style)))
+        # the demo's title is in the header; this line says what is happening
+        self.query_one("#run-status", Static).update(Content.styled(text, style))
 
     @work(thread=True, exclusive=True, group="demo", exit_on_error=False)
     def run_demo(self, demo: Demo, cancel: threading.Event) -> None:
@@ -192,7 +192,7 @@ class DemosScreen(Screen):
         self.draws += 1
         step, total = state["step"], max(state["total"], 1)
         if self.state == "running":
-            self.set_status(f"on {state['device']} · step {step} of {total} · s stop")
+            self.set_status(f"{state['device']} · step {step} of {total} · s stop")
         self.query_one("#run-progress", ProgressBar).update(total=total, progress=step)
         losses, other = split_series(state["history"])
         self.plot("#loss-plot", losses, "loss")
