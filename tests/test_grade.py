@@ -183,10 +183,9 @@ def test_grade_many_matches_grade_and_keeps_order():
         {"question": OVERFIT_Q, "reference": OVERFIT_R, "answer": "idk"},
         {"question": "", "reference": "ReLU", "answer": "relu", "kind": "cloze"},
         {
-            "question": OVERFIT_Q,
-            "reference": OVERFIT_R,
-            "answer": "The model memorises the training set, noise and all, so it does badly "
-            "on examples it has not seen.",
+            "question": NEURON_Q,
+            "reference": NEURON_R,
+            "answer": "A weighted sum of its inputs plus a bias, fed through an activation function.",
         },
     ]
     many = list(grade_many(rows))
@@ -212,10 +211,10 @@ def test_cli_grade_json_stdin_batch():
     lines = [
         {"question": OVERFIT_Q, "reference": OVERFIT_R, "answer": "idk"},
         {
-            "question": SUP_Q,
-            "reference": SUP_R,
-            "answer": "Supervised learning is given the right answer for every example; "
-            "unsupervised learning only gets raw data and has to find patterns like clusters.",
+            "question": NEURON_Q,
+            "reference": NEURON_R,
+            "answer": "It multiplies every input by a weight, sums them with a bias, and "
+            "applies an activation function.",
         },
         {"question": "Q", "reference": "b", "answer": "2", "kind": "mcq", "choices": ["a", "b"]},
     ]
