@@ -218,3 +218,46 @@ def test_quiz_feedback_snapshot(snap_compare, env, size):
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+MCQ = """\
+- id: alpha-mcq
+  type: mcq
+  section: What is alpha?
+  question: Which letter comes first in the Greek alphabet?
+  choices:
+    - beta
+    - gamma
+    - alpha
+    - omega
+  answer: alpha
+  explanation: Alpha is the first letter, beta the second.
+"""
+
+
+async def test_pick_a_choice_with_a_number_key(tmp_path, monkeypatch):
+    from tutor.cards import sync_cards
+    from tutor.course import load_course
+
+    course, data = tui_env(tmp_path, monkeypatch)
+    (course / "01-alpha.quiz.yaml").write_text(MCQ, encoding="utf-8")
+    db = store.connect(data / "tutor.db")
+    sync_cards(db, load_course(course))
+    db.conn.close()
+    app = make_app(course, data)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_review(pilot, "quiz", ids=["alpha-mcq", "alpha-mcq"])
+        assert screen.session.current.kind == "mcq"
+        assert "4  omega" in screen_text(app)
+        await pilot.press("2")  # gamma: wrong
+        await wait_for(pilot, lambda: screen.state == "feedback")
+        assert screen.submission.grade.verdict == "incorrect"
+        assert "2) gamma" in screen_text(app)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen.state == "question")
+        await pilot.press("3")  # alpha: right
+        await wait_for(pilot, lambda: screen.state == "feedback")
+        assert screen.submission.grade.verdict == "correct"
+        await pilot.press("4")
+        await wait_for(pilot, lambda: screen.state == "done")
+    assert reviews(data) == [("alpha-mcq", 1, "incorrect", 0), ("alpha-mcq", 4, "correct", 0)]
