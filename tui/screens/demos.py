@@ -211,9 +211,14 @@ class DemosScreen(Screen):
         plt = widget.plt
         plt.clear_data()
         plt.clear_figure()
+        longest = 0
         for name, values in list(series.items())[:MAX_SERIES]:
             if len(values) > 1:
                 plt.plot(list(range(1, len(values) + 1)), values, label=name, marker="braille")
+                longest = max(longest, len(values))
+        if longest > 1:
+            ticks = sorted({1 + round(i * (longest - 1) / 4) for i in range(5)})
+            plt.xticks(ticks, [str(t) for t in ticks])
         if title:
             plt.title(title)
         widget.refresh()

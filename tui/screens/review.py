@@ -180,7 +180,8 @@ class ReviewScreen(Screen):
             c.id for c in list_cards(db, lesson=self.lesson_id) if c.section_id == self.section_id
         }
         if not in_section:
-            return None  # no card tests this section: quiz the lesson
+            self.section_id = None  # no card tests this section: quiz the lesson
+            return None
         if self.cram:
             ordered = tsession.cram_ids(db, now, lesson=self.lesson_id)
         else:
