@@ -392,6 +392,9 @@ class ReviewScreen(Screen):
         else:
             source.display = False
         self.query_one("#feedback").display = True
+        # the answer box and the choices make room: "Your answer" says what was given
+        self.query_one("#answer").display = False
+        self.query_one("#choices").display = False
         self.show_rating_bar()
         self.refresh_bindings()
         body = self.query_one("#review-body", VerticalScroll)
