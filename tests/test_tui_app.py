@@ -210,3 +210,18 @@ async def test_missing_course_folder_is_a_message_not_a_crash(tmp_path, monkeypa
         await pilot.press("enter", "c", "r")  # nothing to open, nothing breaks
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
+
+
+async def test_cram_from_the_palette_opens_the_review_in_cram_mode(tmp_path, monkeypatch):
+    from tui import app as app_module
+    from tui.screens.review import ReviewScreen
+
+    entry = next(e for e in app_module.PALETTE if e.title.startswith("Cram"))
+    app = make_app(*tui_env(tmp_path, monkeypatch))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await app.run_action(entry.action)
+        await wait_for(pilot, lambda: getattr(app.screen, "session", None) is not None)
+        assert isinstance(app.screen, ReviewScreen)
+        assert app.screen.cram and app.screen.session.cram
+        assert "Cram" in app.screen.title

@@ -76,6 +76,11 @@ PALETTE: list[PaletteEntry] = [
     PaletteEntry("Home", "Go back to the home screen", "go_home"),
     PaletteEntry("Start the daily review", "Review the cards due today", "open('review')"),
     PaletteEntry("Quiz me", "A quiz across the course", "open('quiz')"),
+    PaletteEntry(
+        "Cram: review every card without rescheduling",
+        "Go over every card; the schedule stays as it is",
+        "cram",
+    ),
     PaletteEntry("Continue where I left off", "Open the last section you read", "continue"),
     PaletteEntry("Ask the tutor", "Open the chat and ask about the course", "open('chat')"),
     PaletteEntry("New chat", "Start a fresh chat session", "new_chat"),
@@ -401,6 +406,10 @@ class TutorApp(App[None]):
     def action_open(self, name: str) -> None:
         self.open(name)
 
+    def action_cram(self) -> None:
+        """The review screen in cram mode: every card, nothing rescheduled."""
+        self.open("review", cram=True)
+
     def action_help(self) -> None:
         if not isinstance(self.screen, self.screen_class("help")):
             self.open("help")
@@ -483,7 +492,11 @@ class TutorApp(App[None]):
         for entry in PALETTE:
             yield SystemCommand(entry.title, entry.help, self._runner(entry.action))
         # The screen on top may offer its own commands ("Quiz me on this section").
+        # One that the screen refuses right now (no demo for this lesson, nothing to
+        # skip) is left out rather than listed to do nothing.
         for title, help_text, action in getattr(screen, "COMMANDS_HERE", ()):
+            if "(" not in action and screen.check_action(action, ()) is False:
+                continue
             yield SystemCommand(title, help_text, self._runner(action, screen))
 
     def _runner(self, action: str, namespace: Any = None) -> Callable[[], Any]:

@@ -48,7 +48,12 @@ class LessonScreen(Screen):
         Binding("escape", "app.pop_screen", "Back"),
         Binding("a", "ask_section", "Ask", tooltip="Ask the tutor about this section"),
         Binding("z", "quiz_section", "Quiz", tooltip="Quiz me on this section"),
-        Binding("d", "run_demo", show=False),  # "Run the demo" in the palette
+        Binding(
+            "d",
+            "run_demo",
+            "Demo",
+            tooltip="Run this lesson's live demo (or pick one from the list)",
+        ),
         Binding("n", "next_section", "Next §"),
         Binding("p", "previous_section", "Prev §"),
         Binding("t", "toggle_contents", "Contents"),
