@@ -9,7 +9,6 @@ course", with the nearest lessons as a suggestion.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -231,14 +230,6 @@ def _plain(sentence: str) -> str:
     return re.sub(r"(\*\*|__)(.+?)\1", r"\2", sentence)
 
 
-_default: Answerer | None = None
-_lock = threading.Lock()
-
-
-def get_answerer(progress: Callable[[str], None] | None = None) -> Answerer:
-    """The process-wide answerer, loaded on first use."""
-    global _default
-    with _lock:
-        if _default is None:
-            _default = Answerer.load(progress)
-    return _default
+def _plain(sentence: str) -> str:
+    """A course sentence without Markdown emphasis markers."""
+    return re.sub(r"(\*\*|__)(.+?)\1", r"\2", sentence)
