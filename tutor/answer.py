@@ -228,8 +228,3 @@ def _chunk_number(hit: Hit) -> int:
 def _plain(sentence: str) -> str:
     """A course sentence without Markdown emphasis markers."""
     return re.sub(r"(\*\*|__)(.+?)\1", r"\2", sentence)
-
-
-def _plain(sentence: str) -> str:
-    """A course sentence without Markdown emphasis markers."""
-    return re.sub(r"(\*\*|__)(.+?)\1", r"\2", sentence)
