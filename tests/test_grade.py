@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from tutor import embed
 from tutor.cli import cli
 from tutor.grade import Grade, grade, grade_many
-from tutor.grading.text import close_enough, edit_distance, normalize, stem
+from tutor.grading.text import close_enough, contradictions, edit_distance, normalize, stem
 
 CHOICES = [
     "A weight that training adjusts",
@@ -57,6 +57,27 @@ def test_numbers_are_never_typos():
 
 def test_stem_groups_word_forms():
     assert stem("labels") == stem("labelled") == stem("labelling") == "label"
+
+
+def test_opposite_scale_words_conflict_in_any_form():
+    reference = "Warmup raises the learning rate gradually from near zero."
+    assert contradictions("Warmup starts at the peak rate and lowers it.", reference)[0] == 1
+    assert contradictions("Warmup increases the rate slowly from almost zero.", reference)[0] == 0
+
+
+def test_crossed_roles_count_as_moved_subjects():
+    reference = (
+        "The raw photos stay on each phone; only the trained model weights are sent to a "
+        "server and averaged there."
+    )
+    crossed = (
+        "The raw photos are sent to a central server, and the trained weights stay on each phone."
+    )
+    faithful = (
+        "The raw photos stay on each phone, and only the trained weights are sent to a server."
+    )
+    assert contradictions(crossed, reference)[2] >= 1
+    assert contradictions(faithful, reference) == (0, 0, 0)
 
 
 # ------------------------------------------------------------------ mcq and cloze

@@ -177,6 +177,17 @@ _ANTONYMS = {
     "hard": ("easy", -1),
     "harder": ("easy", -1),
     "difficult": ("easy", -1),
+    # the plain and superlative forms of the size and height scales
+    "large": ("more", 1),
+    "largest": ("more", 1),
+    "big": ("more", 1),
+    "biggest": ("more", 1),
+    "high": ("more", 1),
+    "highest": ("more", 1),
+    "small": ("more", -1),
+    "smallest": ("more", -1),
+    "low": ("more", -1),
+    "lowest": ("more", -1),
 }
 _SUFFIXES = (
     "izations", "isations", "ization", "isation", "ational", "fulness", "iveness", "ations",
@@ -294,6 +305,8 @@ def contradictions(answer: str, reference: str) -> tuple[int, int, int]:
     with opposite polarity is a conflict ("uses no labels" vs "uses labels"); a
     stem that the reference puts only in a different clause is misplaced, the
     mark of swapped roles ("the decoder reads the input" vs "the encoder reads").
+    Two answer clauses that each take terms from the other's reference clause
+    (crossed roles) count as one more misplaced subject.
     """
     vocab = set(content_stems(answer)) | set(content_stems(reference))
     a_all = polar_clauses(answer, vocab)
@@ -326,6 +339,8 @@ def contradictions(answer: str, reference: str) -> tuple[int, int, int]:
         for s in rs:
             owner.setdefault(s, set()).add(i)
     conflicts = misplaced = subjects = 0
+    # per answer clause: (aligned ref clause, ref clauses it borrows terms from, how many)
+    borrowed: list[tuple[int, set[int], int]] = []
     for clause, parity, heads in zip(a_clauses, a_parity, a_heads, strict=True):
         stems = {s for s, _ in clause}
 
@@ -348,10 +363,25 @@ def contradictions(answer: str, reference: str) -> tuple[int, int, int]:
         ans_pol: dict[str, set[int]] = {}
         for s, p in clause:
             ans_pol.setdefault(s, set()).add(p)
+        others: set[int] = set()
+        moved = 0
         for k, s in enumerate(dict.fromkeys(s for s, _ in clause)):
             if s in ref_pol and not ans_pol[s] & ref_pol[s]:
                 conflicts += 1
             elif s not in ref_pol and s in owner and len(r_clauses) > 1:
                 misplaced += 1
                 subjects += k == 0
-    return conflicts, misplaced, subjects
+                if len(owner[s]) == 1:  # a term of one other clause only
+                    others |= owner[s]
+                    moved += 1
+        borrowed.append((best, others, moved))
+    # crossed roles: two answer clauses, aligned to reference clauses i and j, each
+    # carry terms that the reference uses only in the other, three or more in all
+    # ("the data goes to the server, the updates stay on the device" vs "the data
+    # stays on the device, the updates go to the server"); counts as a moved subject
+    crossed = any(
+        i != j and j in took_i and i in took_j and moved_i + moved_j >= 3
+        for n, (i, took_i, moved_i) in enumerate(borrowed)
+        for j, took_j, moved_j in borrowed[n + 1 :]
+    )
+    return conflicts, misplaced, subjects + crossed
