@@ -169,7 +169,9 @@ class ChatScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with VerticalScroll(id="log"):
+        # not a tab stop itself: tab from the question goes straight to an answer
+        # (pageup / pagedown scroll the log)
+        with VerticalScroll(id="log", can_focus=False):
             yield Static(
                 Content.assemble(
                     "Ask about anything in the course, in plain words. Answers quote the "

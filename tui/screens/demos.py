@@ -302,11 +302,15 @@ class DemosScreen(Screen):
         )
         last = self.question_index + 1 >= len(self.questions)
         follow = "enter: see your score" if last else "enter: next question"
-        self.query_one("#quiz-feedback", Static).update(
+        feedback = self.query_one("#quiz-feedback", Static)
+        feedback.update(
             Content.assemble(verdict, "\n", q.explanation, "\n", (follow, "$text-muted"))
         )
         self.query_one("#quiz-choices", OptionList).disabled = True
-        self.query_one("#run-view").focus()
+        view = self.query_one("#run-view", VerticalScroll)
+        view.focus()
+        # the verdict and explanation grow the card past the bottom of a small terminal
+        self.call_after_refresh(view.scroll_to_widget, feedback, animate=False)
         self.refresh_bindings()
 
     def action_next_question(self) -> None:

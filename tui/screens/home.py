@@ -109,7 +109,8 @@ class HomeScreen(Screen):
             peak = max(s.forecast)
             day = s.forecast.index(peak)
             when = "today" if day == 0 else ("tomorrow" if day == 1 else f"in {day} days")
-            caption = Content(f"{total} reviews · busiest {when} ({peak})")
+            noun = "review" if total == 1 else "reviews"
+            caption = Content(f"{total} {noun} · busiest {when} ({peak})")
         else:
             caption = Content("nothing scheduled yet")
         self.query_one("#forecast-caption", Static).update(caption.stylize("dim"))

@@ -360,7 +360,8 @@ class ReviewScreen(Screen):
         self.set_status(None)
         label, style = VERDICT_STYLES.get(sub.grade.verdict, (sub.grade.verdict, "bold"))
         why = sub.grade.feedback.split("\n", 1)[0]
-        verdict = Content.assemble((label, style), (f"  {sub.grade.score:.0%}", "dim"))
+        # no score beside it: the grader's P(correct) reads as a mark ("✓ Correct 44%")
+        verdict = Content.styled(label, style)
         if why and why.rstrip(".") not in ("Correct", "Not quite"):
             verdict = Content.assemble(verdict, "  ", (why, "$text-muted"))
         yours = sub.answer
