@@ -59,6 +59,31 @@ def test_off_topic_questions_are_declined_with_suggestions(answerer, question):
     assert 1 <= len(answer.suggestions) <= 3
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "who voices Optimus Prime in the Transformers cartoons",
+        "how do I wire a low-voltage transformer for garden lights",
+        "what is a good pooling strategy for a car share",
+    ],
+)
+def test_course_words_in_another_sense_are_declined(answerer, question):
+    """Near misses share a course word; the index's scope model turns them away."""
+    assert not answerer.ask(question).in_scope
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how does multi-head attention work",
+        "my net learns nothing when I freeze everything, why",
+        "what's the point of a validation set if I already have a test set",
+    ],
+)
+def test_casual_course_questions_are_kept(answerer, question):
+    assert answerer.ask(question).in_scope
+
+
 def test_empty_and_huge_questions_are_clear_errors(answerer):
     with pytest.raises(TutorError, match="empty"):
         answerer.ask("   ")

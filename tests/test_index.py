@@ -19,6 +19,7 @@ def test_bundled_index_is_fresh():
     assert manifest.model_id == "sentence-transformers/all-MiniLM-L6-v2"
     assert manifest.dim == 384
     assert manifest.chunk_count > 200
+    assert manifest.scope and store.scope is not None
 
 
 @pytest.fixture
@@ -59,6 +60,8 @@ def test_a_sound_index_is_reused(built):
         (lambda f: _edit_manifest(f, dim=768), "dimension 768"),
         (lambda f: _edit_manifest(f, chunk_count=1), "manifest says 1"),
         (lambda f: (f / "chunks.sqlite").write_bytes(b"garbage" * 100), "damaged"),
+        (lambda f: (f / "scope.json").write_text("{}"), "scope model unreadable"),
+        (lambda f: (f / "scope.json").unlink(), "scope model unreadable"),
     ],
     ids=[
         "truncated-faiss",
@@ -67,6 +70,8 @@ def test_a_sound_index_is_reused(built):
         "wrong-dim",
         "wrong-count",
         "bad-sqlite",
+        "bad-scope",
+        "no-scope",
     ],
 )
 def test_a_damaged_index_is_detected_and_rebuilt(built, damage, reason):

@@ -8,7 +8,8 @@ from click.testing import CliRunner
 from tutor.answer import Answerer
 from tutor.cli import cli
 from tutor.errors import TutorError
-from tutor.library import library_course, update_library
+from tutor.library import library_course, open_library_index, update_library
+from tutor.scope import everyday_questions
 
 
 @pytest.fixture
@@ -54,6 +55,23 @@ def test_incremental_updates(notes):
     assert answer.sources[0].line == 5
     assert not any(s.path.endswith("tides.md") for s in answerer.ask("what causes tides").sources)
     assert {ls.title for ls in library_course().lessons} == {"Zebra finches", "Kettles"}
+
+
+def test_notes_on_an_everyday_topic_answer_its_questions(tmp_path):
+    """The scope model's everyday questions include cooking; notes about cooking
+    still answer a cooking question, and the everyday question they cover is not
+    used as a negative when the notes' scope model is fitted."""
+    folder = tmp_path / "kitchen"
+    folder.mkdir()
+    (folder / "roasting.md").write_text(
+        "# Roasting\n\nRoast a whole chicken at 200 degrees for about twenty minutes per "
+        "500 grams plus twenty minutes, until the juices run clear.\n"
+    )
+    update_library([folder])
+    store = open_library_index()
+    assert store.scope.negatives < len(everyday_questions())
+    answer = Answerer.load().ask("how long do I roast a whole chicken at 200 degrees")
+    assert answer.in_scope and answer.sources[0].path.endswith("roasting.md")
 
 
 def test_bad_files_are_reported_and_the_rest_indexed(notes):

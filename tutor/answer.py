@@ -3,7 +3,10 @@
 Answers are extractive on purpose: every sentence shown is a sentence of the
 course, so it can be cited to `file:line` and cannot be invented. When even the
 best passage is far from the question, the honest answer is "not in the
-course", with the nearest lessons as a suggestion.
+course", with the nearest lessons as a suggestion. A question is in scope when
+some index has a passage close enough to it *and* that index's scope model
+(tutor/scope.py) claims it: closeness alone lets "the plot of the movie
+Transformers" through on one shared word.
 """
 
 from __future__ import annotations
@@ -17,8 +20,8 @@ from tutor.errors import TutorError
 from tutor.index import IndexStore, Progress, open_course_index
 from tutor.search import Hit, Searcher, query_terms
 
-# A question is in scope when its best passage or sentence reaches this cosine.
-# Chosen on bench/data (bench/bench_retrieval.py prints the sweep).
+# A question can be in scope only when its best passage or sentence reaches this
+# cosine. Chosen on bench/data (bench/bench_retrieval.py prints the sweep).
 IN_SCOPE_MIN = 0.40
 MAX_QUESTION_CHARS = 1000
 ANSWER_SENTENCES = 3
@@ -123,10 +126,23 @@ class Answerer:
         question = check_question(question)
         qvec = embed.encode([question])[0]
         hits = self.searcher.search(question, qvec, k=5, mode=mode)
-        best = max((max(h.dense, h.sentence) for h in hits), default=0.0)
-        if not hits or best < IN_SCOPE_MIN or not query_terms(question):
+        if not self.in_scope(question, qvec, hits):
             return self._not_covered(question, hits)
+        best = max(max(h.dense, h.sentence) for h in hits)
         return self._compose(question, qvec, hits, best)
+
+    @staticmethod
+    def in_scope(question: str, qvec, hits: list[Hit]) -> bool:
+        """Some index has a passage close enough, and its scope model claims the question."""
+        if not query_terms(question):
+            return False
+        for store in {id(h.store): h.store for h in hits}.values():
+            best = max(max(h.dense, h.sentence) for h in hits if h.store is store)
+            if best < IN_SCOPE_MIN:
+                continue
+            if store.scope is None or store.scope.claims(qvec, best - IN_SCOPE_MIN):
+                return True
+        return False
 
     def _not_covered(self, question: str, hits: list[Hit]) -> Answer:
         nearest: dict[str, Source] = {}

@@ -5,7 +5,9 @@ An index is a folder:
 - `manifest.json`: model id, dimension, content hash, chunk count, index kind;
 - `chunks.sqlite`: chunks and their sentences (text, source line, embedding) and
   an FTS5 table (porter stemming) over the chunks for bm25;
-- `vectors.faiss`: the FAISS index over chunk embeddings, ids = chunk rowids.
+- `vectors.faiss`: the FAISS index over chunk embeddings, ids = chunk rowids;
+- `scope.json`: the classifier that tells questions about this index from
+  everyday ones (tutor/scope.py), fitted from the stored vectors.
 
 The SQLite file is the source of truth (it keeps every embedding), so FAISS is
 rebuilt from it without re-embedding, and the library of a user's own notes can
@@ -30,11 +32,12 @@ import numpy as np
 from tutor import embed
 from tutor.chunking import SENTENCE_END, Chunk, chunk_lesson
 from tutor.course import Course, Lesson
+from tutor.scope import ScopeModel
 
 if TYPE_CHECKING:
     import faiss
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: scope.json and the everyday table
 CHUNKER_VERSION = 1  # bump when chunking changes, so every index is rebuilt
 # Exact search up to this many chunks, an IVF index above. bench/bench_scale.py:
 # a flat query took 1.3 ms at 10k, 20 ms at 100k and 167 ms at 1M vectors; IVF
@@ -68,6 +71,7 @@ CREATE TABLE IF NOT EXISTS sentences (
     vector BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS sentences_chunk ON sentences(chunk_rowid);
+CREATE TABLE IF NOT EXISTS everyday (text TEXT PRIMARY KEY, vector BLOB NOT NULL);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
     heading, text, content='chunks', content_rowid='rowid', tokenize='porter unicode61'
 );
@@ -81,6 +85,7 @@ class Manifest:
     content_hash: str
     chunk_count: int
     kind: str  # "flat" | "ivf"
+    scope: bool = False  # whether scope.json holds a fitted scope model
     format_version: int = FORMAT_VERSION
     built_at: str = ""
 
@@ -95,8 +100,13 @@ class Manifest:
 
 
 def content_hash(files: Iterable[Path], root: Path) -> str:
-    """What an index was built from: the files' bytes, the chunker and the model."""
-    digest = hashlib.sha256(f"{embed.MODEL_ID}|{CHUNKER_VERSION}|{FORMAT_VERSION}".encode())
+    """What an index was built from: the files' bytes, the chunker, the model and
+    the everyday questions its scope model is fitted against."""
+    from tutor.scope import everyday_hash
+
+    digest = hashlib.sha256(
+        f"{embed.MODEL_ID}|{CHUNKER_VERSION}|{FORMAT_VERSION}|{everyday_hash()}".encode()
+    )
     for path in sorted(files):
         digest.update(str(path.relative_to(root)).encode() + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
@@ -178,6 +188,7 @@ class IndexStore:
         self.db_path = self.folder / "chunks.sqlite"
         self._faiss: faiss.Index | None = None
         self._conn: sqlite3.Connection | None = None
+        self._scope: ScopeModel | None | bool = False  # False: not read yet
 
     # -- opening ---------------------------------------------------------------
 
@@ -194,6 +205,16 @@ class IndexStore:
             self._conn.close()
             self._conn = None
         self._faiss = None
+        self._scope = False
+
+    @property
+    def scope(self) -> ScopeModel | None:
+        """The fitted scope model, or None if the index has none (see problem())."""
+        if self._scope is False:
+            self._scope = None
+            if Manifest.read(self.folder).scope:
+                self._scope = ScopeModel.read(self.folder / "scope.json", embed.DIM)
+        return self._scope
 
     @property
     def faiss_index(self) -> faiss.Index:
@@ -230,6 +251,11 @@ class IndexStore:
             return f"FAISS vectors of dimension {index.d}, expected {embed.DIM}"
         if not index.ntotal == count == manifest.chunk_count:
             return f"damaged: {index.ntotal} vectors, {count} chunks, manifest says {manifest.chunk_count}"
+        try:
+            self.scope  # noqa: B018 (reads and checks scope.json)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            self.close()
+            return f"damaged: scope model unreadable ({exc.__class__.__name__})"
         return None
 
     # -- building --------------------------------------------------------------
@@ -330,18 +356,48 @@ class IndexStore:
         self._faiss = index
         self.conn.execute("INSERT INTO chunks_fts (chunks_fts) VALUES ('optimize')")
         self.conn.commit()
+        scope = self._fit_scope(vectors)
         manifest = Manifest(
             model_id=embed.MODEL_ID,
             dim=embed.DIM,
             content_hash=content_hash_,
             chunk_count=len(rows),
             kind=kind,
+            scope=scope is not None,
             built_at=datetime.now(UTC).isoformat(timespec="seconds"),
         )
         manifest.write(self.folder)
         if progress:
             progress("indexing", len(rows), len(rows))
         return manifest
+
+    def _fit_scope(self, chunk_vectors: np.ndarray) -> ScopeModel | None:
+        """Fit and write scope.json from the stored vectors (tutor/scope.py says why)."""
+        from tutor import scope
+
+        (self.folder / "scope.json").unlink(missing_ok=True)
+        self._scope = False
+        questions = scope.everyday_questions()
+        stored = dict(self.conn.execute("SELECT text, vector FROM everyday"))
+        missing = [q for q in questions if q not in stored]
+        if missing and len(chunk_vectors):
+            with self.conn:
+                self.conn.execute("DELETE FROM everyday")
+                self.conn.executemany(
+                    "INSERT INTO everyday (text, vector) VALUES (?, ?)",
+                    [
+                        (q, _blob(v))
+                        for q, v in zip(questions, embed.encode(questions), strict=True)
+                    ],
+                )
+            stored = dict(self.conn.execute("SELECT text, vector FROM everyday"))
+        sentences = self.conn.execute("SELECT vector FROM sentences").fetchall()
+        positives = np.vstack([chunk_vectors, _unblob(r[0] for r in sentences)])
+        everyday = _unblob(stored[q] for q in questions if q in stored)
+        model = scope.fit(positives, everyday)
+        if model is not None:
+            model.write(self.folder / "scope.json")
+        return model
 
     def vectors_for(
         self, table: str, column: str, keys: list[int]
@@ -373,7 +429,9 @@ def build_course_index(course: Course, folder: Path, progress: Progress | None =
     # Swap the finished index in, file by file (the folder may be a package dir).
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "manifest.json").unlink(missing_ok=True)
-    for name in ("chunks.sqlite", "vectors.faiss", "manifest.json"):
+    (folder / "scope.json").unlink(missing_ok=True)
+    names = ["chunks.sqlite", "vectors.faiss", *["scope.json"] * manifest.scope, "manifest.json"]
+    for name in names:
         (staging / name).replace(folder / name)
     shutil.rmtree(staging, ignore_errors=True)
     return manifest
