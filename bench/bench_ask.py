@@ -1,6 +1,6 @@
 """`tutor ask` latency: warm (model and index loaded) and cold (a new process).
 
-Warm p50/p95 is over every question of the retrieval set, three passes.
+Warm p50/p95 is over every question of the retrieval sets, three passes.
 Cold is the wall time of `tutor ask QUESTION` as a user runs it, next to the
 time of `python -c "import sentence_transformers"` in the same run: the import
 alone is most of a cold start, and is the floor for any design that embeds.
@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench_retrieval import load_questions
+from bench_retrieval import SETS, load_set
 from common import ROOT, pct, write_results
 
 from tutor.answer import Answerer
@@ -28,8 +28,10 @@ def wall(cmd: list[str], **kw) -> float:
 
 
 def main() -> None:
-    questions, offtopic = load_questions()
-    texts = [q["question"] for q in questions] + offtopic
+    texts = []
+    for name in SETS:
+        questions, offtopic = load_set(name)
+        texts += [q["question"] for q in questions] + offtopic
     answerer = Answerer.load()
     times = []
     for _ in range(3):
