@@ -1,7 +1,8 @@
 """Pilot tests for the review and quiz screens: answer, grade, rate, finish, quit.
 
 The app runs on the small course of test_tui_support with the real store, the real
-card sync and the real grader (short answers load the sentence model). The cards
+card sync and the real grader (short answers are graded in the answerer's child
+process, which loads the sentence model). The cards
 are synced once per module into a template database that each test copies.
 """
 
@@ -70,6 +71,7 @@ async def answer(pilot, screen: ReviewScreen, text: str) -> None:
     box.value = text
     await pilot.press("enter")
     await wait_for(pilot, lambda: screen.state == "feedback", timeout=120)
+    await pilot.pause()  # let the feedback render before a test reads the screen
 
 
 def right_answer(screen: ReviewScreen) -> str:

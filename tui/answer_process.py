@@ -8,8 +8,12 @@ process; the app talks to it over a pipe and never imports anything heavy.
     answerer = RemoteAnswerer.start(course_dir, progress)   # blocks until loaded
     # or: answerer = RemoteAnswerer.spawn(course_dir); answerer.wait_ready(progress)
     answer = answerer.ask("what is dropout?")                # same fields as Answer
+    grade = answerer.grade(question, reference, answer_text, kind="short")  # a Grade
     answerer.sync_cards(db_path)                             # card sync needs the model too
     answerer.close()
+
+Grading goes through the child too, so the app holds one copy of the model, and
+the review screen never imports torch in the UI's process.
 
 `ask` returns an object with the attributes of `tutor.answer.Answer` (question,
 answer, in_scope, sources, suggestions; each source with lesson_id, lesson,
@@ -23,13 +27,16 @@ import multiprocessing
 import os
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tutor.errors import TutorError
+
+if TYPE_CHECKING:
+    from tutor.grade import Grade
 
 
 def _answer_to_wire(answer) -> dict[str, Any]:
@@ -79,6 +86,10 @@ def _serve(conn, course_dir: str | None) -> None:
         try:
             if request == "ask":
                 conn.send(("answer", _answer_to_wire(answerer.ask(argument))))
+            elif request == "grade":
+                from tutor.grade import grade
+
+                conn.send(("graded", grade(**argument).to_dict()))
             elif request == "sync_cards":
                 from tutor import store
                 from tutor.cards import sync_cards
@@ -171,6 +182,34 @@ class RemoteAnswerer:
         if kind == "answer":
             return _answer_from_wire(value)
         raise TutorError(value)
+
+    def grade(
+        self,
+        question: str,
+        reference: str,
+        answer: str,
+        *,
+        kind: str = "short",
+        accept: Sequence[str] = (),
+        choices: Sequence[str] = (),
+        source: str | None = None,
+    ) -> Grade:
+        """`tutor.grade.grade`, run in the child (it has the sentence model)."""
+        from tutor.grade import Grade
+
+        argument = {
+            "question": question,
+            "reference": reference,
+            "answer": answer,
+            "kind": kind,
+            "accept": list(accept),
+            "choices": list(choices),
+            "source": source,
+        }
+        kind_, value = self._call("grade", argument)
+        if kind_ != "graded":
+            raise TutorError(value)
+        return Grade(**value)
 
     def sync_cards(self, db_path: Path, course_dir: Path) -> str:
         kind, value = self._call(

@@ -290,8 +290,17 @@ class Session:
         self._learning.clear()
         return None
 
-    def submit(self, answer: str | bytes, duration_ms: int | None = None) -> Submission:
-        """Grade the answer to the current card (nothing is saved until `rate`)."""
+    def submit(
+        self,
+        answer: str | bytes,
+        duration_ms: int | None = None,
+        grader: Callable[..., Grade] | None = None,
+    ) -> Submission:
+        """Grade the answer to the current card (nothing is saved until `rate`).
+
+        `grader` takes the arguments of `tutor.grade.grade` (the default); the TUI
+        passes one that grades in the process that already holds the model.
+        """
         if self.current is None:
             raise SessionError("no card is being shown")
         text = check_answer(answer)
@@ -301,7 +310,7 @@ class Session:
         from tutor.grade import grade
 
         card = self.current
-        result = grade(
+        result = (grader or grade)(
             card.question,
             card.answer,
             text,

@@ -3,8 +3,9 @@
 The screen drives a `tutor.session.Session` exactly as its docstring says:
 
     question  → the learner types an answer (Enter), or picks a choice with 1-4
-    grading   → `session.submit` runs in a thread worker (a short answer loads the
-                sentence model the first time, which takes seconds)
+    grading   → `session.submit` runs in a thread worker; a short answer is graded
+                in the answerer's child process, which holds the sentence model
+                (waiting for it to load the first time, which takes seconds)
     feedback  → verdict, reference answer, explanation and the teaching passage;
                 1-4 rate (Again/Hard/Good/Easy), Enter accepts the suggested rating
     rated     → `session.rate` commits the review to SQLite *before* the next card
@@ -214,14 +215,7 @@ class ReviewScreen(Screen):
         if self.session.current is not None and any(
             c.kind == "short" for c in [self.session.current, *self.session.cards()]
         ):
-            self.warm_up()
-
-    @work(thread=True, exclusive=True, group="warm", exit_on_error=False)
-    def warm_up(self) -> None:
-        """Load the grader's sentence model while the learner reads the first question."""
-        from tutor.embed import get_model
-
-        get_model()
+            self.app.action_load_model()  # while the learner reads the first question
 
     def total(self) -> int:
         s = self.session
@@ -321,11 +315,8 @@ class ReviewScreen(Screen):
         self.query_one("#choices", OptionList).disabled = True
         card = self.session.current
         wait = "grading…"
-        if card is not None and card.kind == "short":
-            from tutor.embed import is_loaded
-
-            if not is_loaded():
-                wait = "grading… (loading the sentence model the first time: a few seconds)"
+        if card is not None and card.kind == "short" and self.app.answerer_instance is None:
+            wait = "grading… (loading the sentence model the first time: a few seconds)"
         self.set_status(Content.styled(wait, "italic $text-muted"))
         self.refresh_bindings()
         self.grade(answer, duration_ms, self._token)
@@ -333,7 +324,14 @@ class ReviewScreen(Screen):
     @work(thread=True, exclusive=True, group="grade", exit_on_error=False)
     def grade(self, answer: str, duration_ms: int, token: int) -> None:
         try:
-            sub = self.session.submit(answer, duration_ms)
+            grader = None
+            if self.session.current is not None and self.session.current.kind == "short":
+                # the model lives in the answerer's process: one copy, and no torch here
+                answerer = self.app.call_from_thread(self.app.get_answerer)
+                if answerer is None:  # the app is shutting down
+                    return
+                grader = getattr(answerer, "grade", None)
+            sub = self.session.submit(answer, duration_ms, grader=grader)
         except Exception as exc:  # noqa: BLE001 — one line for the learner, never a crash
             message = str(exc) if isinstance(exc, TutorError) else f"{type(exc).__name__}: {exc}"
             self.app.call_from_thread(self.grade_failed, message, token)
