@@ -88,6 +88,7 @@ def own_set(rows: list[dict]) -> dict:
 
     per_trap: dict[str, list[bool]] = defaultdict(list)
     per_trap_base: dict[str, list[bool]] = defaultdict(list)
+    per_set: dict[str, list[tuple[bool, bool, bool]]] = defaultdict(list)
     binary, three, base_ok, mistakes = [], [], [], []
     for r, g, b in zip(rows, grades, base, strict=True):
         ok = g.correct == (r["label"] == "correct")
@@ -96,6 +97,7 @@ def own_set(rows: list[dict]) -> dict:
         base_ok.append(b == (r["label"] == "correct"))
         per_trap[r["trap"]].append(ok)
         per_trap_base[r["trap"]].append(base_ok[-1])
+        per_set[r["set"]].append((ok, three[-1], base_ok[-1]))
         if not ok:
             mistakes.append(
                 {"set": r["set"], "answer": r["answer"][:120], "label": r["label"], **g.to_dict()}
@@ -106,6 +108,15 @@ def own_set(rows: list[dict]) -> dict:
         "accuracy_correct_vs_not": round(sum(binary) / len(rows), 4),
         "accuracy_3way": round(sum(three) / len(rows), 4),
         "baseline_accuracy_correct_vs_not": round(sum(base_ok) / len(rows), 4),
+        "per_set": {
+            name: {
+                "n": len(v),
+                "correct_vs_not": round(sum(o for o, _, _ in v) / len(v), 4),
+                "3way": round(sum(t for _, t, _ in v) / len(v), 4),
+                "baseline_correct_vs_not": round(sum(b for _, _, b in v) / len(v), 4),
+            }
+            for name, v in sorted(per_set.items())
+        },
         "per_trap": {
             t: {
                 "n": len(v),
@@ -188,6 +199,9 @@ def main(argv: list[str] | None = None) -> int:
         f"{own['baseline_accuracy_correct_vs_not']:>9.3f} {own['accuracy_correct_vs_not']:>9.3f}"
     )
     print(f"{'own set accuracy, 3-way':<52} {'':>9} {own['accuracy_3way']:>9.3f}")
+    for name, v in own["per_set"].items():
+        label = f"  {name} (n={v['n']}), 3-way {v['3way']:.3f}"
+        print(f"{label:<52} {v['baseline_correct_vs_not']:>9.3f} {v['correct_vs_not']:>9.3f}")
     for trap, v in own["per_trap"].items():
         label = f"  trap {trap} (n={v['n']})"
         print(f"{label:<52} {v['baseline']:>9.3f} {v['shipped']:>9.3f}")

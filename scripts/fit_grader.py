@@ -194,6 +194,7 @@ def cross_validate(
                 ("stuffing", "stuffing"),
                 ("swapped", "swapped"),
                 ("conflicts", "conflicts"),
+                ("brief", "brief"),
             )
         },
         "by_corpus": {

@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from tutor.cli import cli
 from tutor.grade import Grade, grade, grade_many
+from tutor.grading.features import lexical, reference_parts
 from tutor.grading.text import close_enough, contradictions, edit_distance, normalize, stem
 
 CHOICES = [
@@ -77,6 +78,30 @@ def test_crossed_roles_count_as_moved_subjects():
     )
     assert contradictions(crossed, reference)[2] >= 1
     assert contradictions(faithful, reference) == (0, 0, 0)
+
+
+BAG_Q = "How do bagging and boosting differ?"
+BAG_R = (
+    "Bagging trains its models independently on bootstrap samples and averages them, while "
+    "boosting trains them one after another, each focusing on the errors of the previous ones."
+)
+
+
+def test_reference_parts_split_at_clause_words_not_at_commas():
+    assert len(reference_parts(BAG_R)) == 2
+    assert len(reference_parts("Because X is true.")) == 1
+    assert len(reference_parts("The parameters, the data, and the compute.")) == 1
+
+
+def test_a_short_answer_to_a_two_part_reference_is_brief():
+    half = "Bagging averages models trained on bootstrap samples."
+    full = (
+        "Bagging fits each model separately on a resampled copy of the data and averages "
+        "them; boosting builds models in sequence, each one fixing the mistakes of the last."
+    )
+    assert lexical(BAG_Q, [BAG_R], half).brief
+    assert not lexical(BAG_Q, [BAG_R], full).brief
+    assert not grade(BAG_Q, BAG_R, half).correct
 
 
 # ------------------------------------------------------------------ mcq and cloze

@@ -190,7 +190,7 @@ def _short_texts(question: str, targets: list[str], answer: str = "") -> list[st
     ]
 
 
-GUARDS = ("restates", "stuffing", "swapped", "conflicts")
+GUARDS = ("restates", "stuffing", "swapped", "conflicts", "brief")
 SWAP_MARGIN = 0.02  # how much closer to the subject-swapped reference counts as swapped
 
 
@@ -201,7 +201,9 @@ def decide(
 
     The guard rules overrule the classifier for the traps it was not trained on:
     an answer that only restates the question, a bag of keywords, swapped roles,
-    or a statement that contradicts the reference is never "correct".
+    or a statement that contradicts the reference is never "correct"; an answer
+    much shorter than a reference of several parts ("A does x, while B does y")
+    is at best "partial".
     """
     why = None
     if "restates" in guards and sig.restates_question:
@@ -214,6 +216,9 @@ def decide(
         why = "the answer contradicts the reference (a negation or a reversed statement)."
     if why:
         return "incorrect", min(p, lo * 0.5), f"Not quite: {why}"
+    if p >= hi and "brief" in guards and sig.brief:
+        why = "Partly right, but incomplete: the reference answer says more."
+        return "partial", min(p, hi - 0.01), why
     if p >= hi:
         return "correct", p, "Correct."
     if p >= lo:

@@ -24,6 +24,12 @@ from tutor.grading.text import (
 )
 
 LIST_QUESTION = re.compile(r"^\s*(which|name|list|give|what are)\b", re.I)
+# the parts of a two-part reference ("A does x, while B does y"; "x; y"; "x because y")
+_PARTS = re.compile(r"[;:]|\s*\b(?:while|whereas|but|because|since|so that|so)\b", re.I)
+# an answer to a multi-part reference with less than this share of the new content
+# (content stems not in the question) of the fullest reference is incomplete;
+# chosen by SemEval CV macro-F1 over 0.3, 0.4, 0.5, 0.6 (scripts/fit_grader.py)
+BRIEF_RATIO = 0.5
 
 LEXICAL = (
     "log_words",
@@ -53,6 +59,27 @@ class Signals:
     conflicts: int
     swapped: bool
     best_reference: int
+    brevity: float = 1.0  # the answer's new content / the fullest reference's
+    brief: bool = False  # a multi-part reference, and brevity < BRIEF_RATIO
+
+
+def reference_parts(reference: str) -> list[str]:
+    """The reference split at ";", ":" and clause words (while, whereas, but, because, so).
+
+    A piece with fewer than two content words joins its neighbour, so
+    "Because X" and "X, so Y" give one and two parts.
+    """
+    pieces = [p.strip(" .,") for p in _PARTS.split(reference) if p and p.strip(" .,")]
+    parts: list[str] = []
+    for piece in pieces:
+        if parts and (len(content_stems(piece)) < 2 or len(content_stems(parts[-1])) < 2):
+            parts[-1] += " " + piece
+        else:
+            parts.append(piece)
+    if len(parts) > 1 and len(content_stems(parts[-1])) < 2:
+        last = parts.pop()
+        parts[-1] += " " + last
+    return parts or [reference]
 
 
 def _negations(text: str) -> int:
@@ -118,6 +145,9 @@ def lexical(question: str, references: Sequence[str], answer: str) -> Signals:
         and values["ref_recall"] > 0
     )
     restates = bool(a_set) and all(novel) and novel_recall <= 0.15 and unrelated <= 0.34
+    fullest = max((len(rs - q_set) for rs in r_sets), default=0)
+    brevity = len(a_set - q_set) / fullest if fullest else 1.0
+    multi_part = bool(references) and len(reference_parts(references[0])) >= 2
     return Signals(
         values=values,
         filler=is_filler(answer),
@@ -126,6 +156,8 @@ def lexical(question: str, references: Sequence[str], answer: str) -> Signals:
         conflicts=conflicts,
         swapped=subjects >= 1 and misplaced >= 2,
         best_reference=best,
+        brevity=brevity,
+        brief=multi_part and brevity < BRIEF_RATIO,
     )
 
 
