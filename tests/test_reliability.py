@@ -89,6 +89,35 @@ def test_sigkill_mid_review_loses_no_review_shown_as_recorded(db, env, course_di
     assert store.integrity(check) == "ok"
 
 
+def test_ctrl_c_mid_review_exits_130_and_keeps_the_rated_review(db, env, course_dir):
+    _make_due(db, GRADED_WITHOUT_MODEL)
+    store.set_setting(db, srs.SETTING_NEW_PER_DAY, 0)
+    before = db.execute("SELECT max(id) FROM reviews").fetchone()[0]
+    proc = subprocess.Popen(
+        [*TUTOR, "review", "--course", str(course_dir)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    watchdog = threading.Timer(120, proc.kill)
+    watchdog.start()
+    try:
+        proc.stdin.write(b"wrong answer\nrate: 3\n")  # stdin stays open: it waits for more
+        proc.stdin.flush()
+        while not (line := proc.stdout.readline()).startswith(b"Recorded:"):
+            assert line, proc.stderr.read().decode()
+        os.kill(proc.pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        watchdog.cancel()
+        proc.kill()
+    assert proc.returncode == 130
+    assert err.decode().strip() == "tutor: interrupted"  # one line, no traceback
+    rows = store.connect().execute("SELECT rating FROM reviews WHERE id > ?", [before]).fetchall()
+    assert rows == [(3,)]
+
+
 WORKER = textwrap.dedent(
     """
     import os, sys, time

@@ -16,13 +16,20 @@ from tutor.errors import TutorError
 
 
 class TutorGroup(click.Group):
-    """Turns expected errors into one line on stderr and exit status 1, no traceback."""
+    """Turns expected errors into one line on stderr and exit status 1, no traceback.
+
+    Ctrl+C ends any command with one line and the shell's usual status 130; what
+    was recorded before it (every rated review) is already committed.
+    """
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except TutorError as exc:
             raise click.ClickException(str(exc)) from None
+        except KeyboardInterrupt:
+            click.echo("\ntutor: interrupted", err=True)
+            raise click.exceptions.Exit(130) from None
 
 
 @click.group(cls=TutorGroup, invoke_without_command=True)
