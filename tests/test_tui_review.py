@@ -257,6 +257,9 @@ async def test_pick_a_choice_with_a_number_key(tmp_path, monkeypatch):
         assert "2) gamma" in screen_text(app)
         await pilot.press("enter")
         await wait_for(pilot, lambda: screen.state == "question")
+        await pilot.press("enter")  # a second Enter does not pick the first choice
+        await pilot.pause()
+        assert screen.state == "question" and screen.submission is None
         await pilot.press("3")  # alpha: right
         await wait_for(pilot, lambda: screen.state == "feedback")
         assert screen.submission.grade.verdict == "correct"

@@ -267,7 +267,9 @@ class ReviewScreen(Screen):
                 Option(Content.assemble((f"{i}  ", "bold $accent"), text), id=str(i))
                 for i, text in enumerate(card.choices, start=1)
             )
-            choices.highlighted = 0
+            # nothing highlighted: the Enter that accepted the last rating, pressed
+            # twice, must not answer this card with its first choice
+            choices.highlighted = None
             choices.display = True
             choices.disabled = False
             answer.display = False
