@@ -387,7 +387,7 @@ class IndexStore:
                     "INSERT INTO everyday (text, vector) VALUES (?, ?)",
                     [
                         (q, _blob(v))
-                        for q, v in zip(questions, embed.encode(questions), strict=True)
+                        for q, v in zip(questions, scope.everyday_vectors(), strict=True)
                     ],
                 )
             stored = dict(self.conn.execute("SELECT text, vector FROM everyday"))

@@ -24,6 +24,7 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -49,6 +50,14 @@ def everyday_questions() -> list[str]:
 
 def everyday_hash() -> str:
     return hashlib.sha256(EVERYDAY.read_bytes()).hexdigest()
+
+
+@lru_cache(maxsize=1)
+def everyday_vectors() -> np.ndarray:
+    """The everyday questions embedded, once per process (indexes also keep a copy)."""
+    from tutor import embed
+
+    return embed.encode(everyday_questions())
 
 
 @dataclass
