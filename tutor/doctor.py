@@ -101,10 +101,12 @@ def _course_index() -> Check:
     why = store.problem(content_hash(course_files(paths.content_dir()), paths.content_dir()))
     if why is None:
         manifest = Manifest.read(folder)
+        scope = store.scope
         store.close()
-        return Check(
-            "course index", "ok", f"fresh, {manifest.chunk_count} chunks ({manifest.kind})"
-        )
+        detail = f"fresh, {manifest.chunk_count} chunks ({manifest.kind})"
+        if scope is not None:
+            detail += f", scope model against {scope.negatives} everyday questions"
+        return Check("course index", "ok", detail)
     store.close()
     return Check("course index", "warn", f"{why}; it will be rebuilt on first use")
 
