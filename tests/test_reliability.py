@@ -52,7 +52,8 @@ def _make_due(db, card_ids):
         srs.record_review(db, card_id, Rating.Good, now=then + timedelta(minutes=10))
 
 
-def test_sigkill_mid_review_loses_no_review_shown_as_recorded(db, env, course_dir):
+def _start_review(db, env, course_dir) -> tuple[subprocess.Popen, int]:
+    """`tutor review` on piped stdin with only model-free cards due; (process, last review id)."""
     _make_due(db, GRADED_WITHOUT_MODEL)
     store.set_setting(db, srs.SETTING_NEW_PER_DAY, 0)  # only the due cards: no model needed
     before = db.execute("SELECT max(id) FROM reviews").fetchone()[0]
@@ -63,6 +64,11 @@ def test_sigkill_mid_review_loses_no_review_shown_as_recorded(db, env, course_di
         stderr=subprocess.PIPE,
         env=env,
     )
+    return proc, before
+
+
+def test_sigkill_mid_review_loses_no_review_shown_as_recorded(db, env, course_dir):
+    proc, before = _start_review(db, env, course_dir)
     watchdog = threading.Timer(120, proc.kill)
     watchdog.start()
     try:
@@ -90,16 +96,7 @@ def test_sigkill_mid_review_loses_no_review_shown_as_recorded(db, env, course_di
 
 
 def test_ctrl_c_mid_review_exits_130_and_keeps_the_rated_review(db, env, course_dir):
-    _make_due(db, GRADED_WITHOUT_MODEL)
-    store.set_setting(db, srs.SETTING_NEW_PER_DAY, 0)
-    before = db.execute("SELECT max(id) FROM reviews").fetchone()[0]
-    proc = subprocess.Popen(
-        [*TUTOR, "review", "--course", str(course_dir)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=env,
-    )
+    proc, before = _start_review(db, env, course_dir)
     watchdog = threading.Timer(120, proc.kill)
     watchdog.start()
     try:

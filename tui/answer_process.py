@@ -27,7 +27,7 @@ import multiprocessing
 import os
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from types import SimpleNamespace
@@ -183,31 +183,14 @@ class RemoteAnswerer:
             return _answer_from_wire(value)
         raise TutorError(value)
 
-    def grade(
-        self,
-        question: str,
-        reference: str,
-        answer: str,
-        *,
-        kind: str = "short",
-        accept: Sequence[str] = (),
-        choices: Sequence[str] = (),
-        source: str | None = None,
-    ) -> Grade:
-        """`tutor.grade.grade`, run in the child (it has the sentence model)."""
+    def grade(self, question: str, reference: str, answer: str, **options: Any) -> Grade:
+        """`tutor.grade.grade` (same arguments), run in the child, which has the model."""
         from tutor.grade import Grade
 
-        argument = {
-            "question": question,
-            "reference": reference,
-            "answer": answer,
-            "kind": kind,
-            "accept": list(accept),
-            "choices": list(choices),
-            "source": source,
-        }
-        kind_, value = self._call("grade", argument)
-        if kind_ != "graded":
+        options = {k: list(v) if isinstance(v, tuple) else v for k, v in options.items()}
+        argument = {"question": question, "reference": reference, "answer": answer, **options}
+        kind, value = self._call("grade", argument)
+        if kind != "graded":
             raise TutorError(value)
         return Grade(**value)
 
