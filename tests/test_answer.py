@@ -84,6 +84,19 @@ def test_casual_course_questions_are_kept(answerer, question):
     assert answerer.ask(question).in_scope
 
 
+def test_everyday_questions_are_not_copies_of_the_bench_offtopic_sets():
+    """The scope model's negatives must not contain the questions it is measured on."""
+    import yaml
+
+    from tutor import embed
+    from tutor.scope import everyday_questions
+
+    root = Path(__file__).resolve().parents[1] / "bench" / "data"
+    bench = [q for f in sorted(root.glob("offtopic*.yaml")) for q in yaml.safe_load(f.read_text())]
+    similarity = embed.encode(everyday_questions()) @ embed.encode(bench).T
+    assert len(bench) >= 50 and similarity.max() < 0.62
+
+
 def test_empty_and_huge_questions_are_clear_errors(answerer):
     with pytest.raises(TutorError, match="empty"):
         answerer.ask("   ")
