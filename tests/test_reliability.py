@@ -52,14 +52,14 @@ def _make_due(db, card_ids):
         srs.record_review(db, card_id, Rating.Good, now=then + timedelta(minutes=10))
 
 
-def _start_review(db, env, course_dir) -> tuple[subprocess.Popen, int]:
-    """`tutor review` on piped stdin with only model-free cards due; (process, last review id)."""
+def _start_review(db, env, course_dir, stdin=subprocess.PIPE) -> tuple[subprocess.Popen, int]:
+    """`tutor review` with only model-free cards due; (process, last review id)."""
     _make_due(db, GRADED_WITHOUT_MODEL)
     store.set_setting(db, srs.SETTING_NEW_PER_DAY, 0)  # only the due cards: no model needed
     before = db.execute("SELECT max(id) FROM reviews").fetchone()[0]
     proc = subprocess.Popen(
         [*TUTOR, "review", "--course", str(course_dir)],
-        stdin=subprocess.PIPE,
+        stdin=stdin,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=env,
@@ -95,20 +95,33 @@ def test_sigkill_mid_review_loses_no_review_shown_as_recorded(db, env, course_di
     assert store.integrity(check) == "ok"
 
 
-def test_ctrl_c_mid_review_exits_130_and_keeps_the_rated_review(db, env, course_dir):
-    proc, before = _start_review(db, env, course_dir)
+@pytest.mark.parametrize("terminal", [False, True], ids=["piped", "terminal"])
+def test_ctrl_c_mid_review_exits_130_and_keeps_the_rated_review(db, env, course_dir, terminal):
+    """Piped answers are read line by line; at a terminal click.prompt reads them."""
+    if terminal:
+        import pty
+
+        keyboard, tty = pty.openpty()
+        proc, before = _start_review(db, env, course_dir, stdin=tty)
+        os.close(tty)
+        type_in = lambda text: os.write(keyboard, text)  # noqa: E731
+    else:
+        proc, before = _start_review(db, env, course_dir)
+        type_in = lambda text: (proc.stdin.write(text), proc.stdin.flush())  # noqa: E731
     watchdog = threading.Timer(120, proc.kill)
     watchdog.start()
     try:
-        proc.stdin.write(b"wrong answer\nrate: 3\n")  # stdin stays open: it waits for more
-        proc.stdin.flush()
-        while not (line := proc.stdout.readline()).startswith(b"Recorded:"):
+        # a terminal answers the rating prompt; piped input marks it with "rate:"
+        type_in(b"wrong answer\n3\n" if terminal else b"wrong answer\nrate: 3\n")
+        while b"Recorded:" not in (line := proc.stdout.readline()):  # after a prompt at a tty
             assert line, proc.stderr.read().decode()
         os.kill(proc.pid, signal.SIGINT)
         _, err = proc.communicate(timeout=30)
     finally:
         watchdog.cancel()
         proc.kill()
+        if terminal:
+            os.close(keyboard)
     assert proc.returncode == 130
     assert err.decode().strip() == "tutor: interrupted"  # one line, no traceback
     rows = store.connect().execute("SELECT rating FROM reviews WHERE id > ?", [before]).fetchall()

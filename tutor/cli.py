@@ -27,7 +27,7 @@ class TutorGroup(click.Group):
             return super().invoke(ctx)
         except TutorError as exc:
             raise click.ClickException(str(exc)) from None
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, click.Abort):  # click.prompt turns Ctrl+C into Abort
             click.echo("\ntutor: interrupted", err=True)
             raise click.exceptions.Exit(130) from None
 
