@@ -113,8 +113,13 @@ def test_ctrl_c_mid_review_exits_130_and_keeps_the_rated_review(db, env, course_
     try:
         # a terminal answers the rating prompt; piped input marks it with "rate:"
         type_in(b"wrong answer\n3\n" if terminal else b"wrong answer\nrate: 3\n")
-        while b"Recorded:" not in (line := proc.stdout.readline()):  # after a prompt at a tty
-            assert line, proc.stderr.read().decode()
+        # wait until the next card waits for its answer (at a tty: inside click.prompt)
+        waiting = b"Your answer:" if terminal else b"[2/"
+        out = b""
+        while b"Recorded:" not in out or waiting not in out.split(b"Recorded:", 1)[1]:
+            chunk = os.read(proc.stdout.fileno(), 4096)
+            assert chunk, proc.stderr.read().decode()
+            out += chunk
         os.kill(proc.pid, signal.SIGINT)
         _, err = proc.communicate(timeout=30)
     finally:
