@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import sys
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -187,7 +188,7 @@ def connect(path: Path | str | None = None) -> sqlite_utils.Database:
             str(path), timeout=10.0, isolation_level=None, check_same_thread=False
         )
         conn.execute("PRAGMA busy_timeout = 10000")
-        conn.execute("PRAGMA journal_mode = WAL")
+        _use_wal(conn)
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
         db = sqlite_utils.Database(conn)
@@ -195,6 +196,24 @@ def connect(path: Path | str | None = None) -> sqlite_utils.Database:
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"{path}: not a usable tutor database ({exc})") from None
     return db
+
+
+def _use_wal(conn: sqlite3.Connection, wait: float = 10.0) -> None:
+    """Switch to WAL, retrying while another tutor holds the file.
+
+    Two tutors opening a brand-new database at once race to set its journal
+    mode, and SQLite answers the loser "database is locked" at once instead of
+    waiting out the busy timeout (seen in test_reliability's fresh-data-dir test).
+    """
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def schema_version(db: sqlite_utils.Database) -> int:
