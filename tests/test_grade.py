@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from tutor.cli import cli
 from tutor.grade import Grade, grade, grade_many
-from tutor.grading.features import lexical, reference_parts
+from tutor.grading.features import lexical, reference_parts, swapped_reference
 from tutor.grading.text import close_enough, contradictions, edit_distance, normalize, stem
 
 CHOICES = [
@@ -78,6 +78,63 @@ def test_crossed_roles_count_as_moved_subjects():
     )
     assert contradictions(crossed, reference)[2] >= 1
     assert contradictions(faithful, reference) == (0, 0, 0)
+
+
+def test_a_worked_number_is_not_keyword_stuffing():
+    question = "How many bytes do 3 billion parameters take in 16-bit floats?"
+    reference = "6 GB, since each 16-bit parameter takes 2 bytes."
+    assert not lexical(question, [reference], "6GB thats 2 bytes per param times 3e9").stuffing
+    assert lexical(question, [reference], "bytes parameter float bits storage").stuffing
+
+
+def test_a_scale_word_binds_the_noun_after_it():
+    reference = (
+        "Momentum gives parameters with steady gradients larger steps and noisy ones smaller steps."
+    )
+    swapped = (
+        "Momentum gives parameters with steady gradients smaller steps and noisy ones larger steps."
+    )
+    faithful = (
+        "Parameters whose gradients are steady get larger steps, noisy ones get smaller steps."
+    )
+    assert contradictions(swapped, reference)[0] >= 1
+    assert contradictions(faithful, reference)[0] == 0
+
+
+def test_reversing_a_into_b_conflicts_and_from_a_to_b_agrees():
+    reference = (
+        "An encoder turns a sentence into a vector, and a decoder turns a vector into a sentence."
+    )
+    reversed_ = (
+        "An encoder turns a vector into a sentence, and a decoder turns a sentence into a vector."
+    )
+    faithful = (
+        "The encoder maps a sentence to a vector; the decoder goes from a vector to a sentence."
+    )
+    assert contradictions(reversed_, reference)[0] >= 2
+    assert contradictions(faithful, reference)[0] == 0
+
+
+def test_rather_than_denies_what_follows():
+    reference = "A validation set tunes the settings, not the final score."
+    assert (
+        contradictions("It gives the final score, rather than tuning settings.", reference)[0] >= 1
+    )
+    assert contradictions("It is used to tune the settings.", reference)[0] == 0
+
+
+def test_plus_and_minus_are_opposites():
+    reference = "The new weight is the old weight minus the step."
+    assert contradictions("The new weight is the old weight plus the step.", reference)[0] == 1
+
+
+def test_a_swap_is_only_tested_between_terms_the_question_names():
+    reference = "Bagging averages independent models, while boosting trains models in sequence."
+    answer = "Boosting averages independent models, while bagging trains models in sequence."
+    swapped = swapped_reference(reference, answer, BAG_Q)
+    assert swapped.lower() == answer.lower()
+    # "what is it" names neither term: exchanging words is noise, not a test
+    assert swapped_reference(reference, answer, "What is an ensemble?") is None
 
 
 BAG_Q = "How do bagging and boosting differ?"

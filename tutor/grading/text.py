@@ -188,7 +188,18 @@ _ANTONYMS = {
     "smallest": ("more", -1),
     "low": ("more", -1),
     "lowest": ("more", -1),
+    # the sign of an update and the direction of a slope
+    "plus": ("plus", 1),
+    "minus": ("plus", -1),
+    "uphill": ("up", 1),
+    "downhill": ("up", -1),
+    "upward": ("up", 1),
+    "upwards": ("up", 1),
+    "downward": ("up", -1),
+    "downwards": ("up", -1),
 }
+BOUND = "^"  # joins a noun to the scale word before it: "large gradients" -> "gradi^more"
+ROLE = "@"  # marks which side of "A into B" / "from A to B" a word is on
 _SUFFIXES = (
     "izations", "isations", "ization", "isation", "ational", "fulness", "iveness", "ations",
     "ation", "ions", "ion", "ments", "ment", "nesses", "ness", "ingly", "ings", "ing", "edly", "ies", "ied",
@@ -249,32 +260,51 @@ def polar_clauses(text: str, vocabulary: set[str] = frozenset()) -> list[list[tu
     "un"/"non" prefixes flip a word whose stem occurs unprefixed in `vocabulary`
     ("unlabelled" -> (label, -1) next to "labels"); opposite scale words share
     one stem with opposite polarity (more/fewer, up/down, better/worse). The
-    negation words of a clause ("not", "no", "without") end it as one
-    (NEGATED, parity) pair, so "does not contain any" and "with no" agree; the
-    word right after a negation is also marked as (NEGATED + stem, 0).
+    negation words of a clause ("not", "no", "without", "rather than") end it as
+    one (NEGATED, parity) pair, so "does not contain any" and "with no" agree;
+    the word right after a negation is also marked as (NEGATED + stem, 0).
+
+    Two kinds of relation are kept as extra pairs, because a swap of roles keeps
+    every word and changes only these:
+      * a scale word binds the noun after it: "large gradients take smaller
+        steps" adds (gradi^more, +1) and (step^more, -1), so "small gradients
+        take smaller steps" conflicts on gradi^more;
+      * "A into B" and "from A to B" give each content word a side: (audio@, -1)
+        and (text@, +1) for "turns audio into text", so "turns text into audio"
+        conflicts on both.
     """
     clauses: list[list[tuple[str, int]]] = [[]]
-    parity, head = 1, False
+    parity, head, scale, side = 1, False, None, 0
 
     def close() -> None:
-        nonlocal parity, head
+        nonlocal parity, head, scale, side
+        _add_sides(clauses[-1])
         if clauses[-1]:
             clauses[-1].append((NEGATED, parity))
             clauses.append([])
-        parity, head = 1, False
+        parity, head, scale, side = 1, False, None, 0
 
     pieces = re.split(r"([,;:.!?()\[\]])", unicodedata.normalize("NFKD", text).lower())
     for piece in pieces:
         if piece in ",;:.!?()[]":
             close()
             continue
-        for w in words(piece):
+        tokens = words(piece)
+        for n, w in enumerate(tokens):
+            follows = tokens[n + 1] if n + 1 < len(tokens) else ""
+            if w == "rather" and follows == "than":  # "A rather than B": B is denied
+                close()
+                parity, head = -1, True
+                continue
             if w in _CLAUSE_WORDS:
                 close()
                 continue
             if w in NEGATIONS:
                 parity = -parity
                 head = True
+                continue
+            if w in _DIRECTIONS:
+                clauses[-1].append((ROLE + w, 0))
                 continue
             if w in STOPWORDS and w not in _ANTONYMS:
                 continue
@@ -293,8 +323,39 @@ def polar_clauses(text: str, vocabulary: set[str] = frozenset()) -> list[list[tu
             if head:  # the word a negation governs, e.g. "label" in "without labels"
                 clauses[-1].append((NEGATED + s, 0))
                 head = False
+            if scale and scale[2] == n - 1 and s not in _SCALES:  # "large gradients"
+                clauses[-1].append((s + BOUND + scale[0], scale[1]))
+            scale = (s, pol, n) if s in _SCALES else None
     close()
     return [c for c in clauses if c]
+
+
+_DIRECTIONS = frozenset(("into", "from", "to", "onto"))
+_SCALES = frozenset(stem for stem, _ in _ANTONYMS.values())
+
+
+def _add_sides(clause: list[tuple[str, int]]) -> None:
+    """Give the content words of "A into B" / "from A to B" their side, in place.
+
+    Only a clause with "into" or with "from" before "to" has sides; the
+    direction markers themselves are dropped either way.
+    """
+    marks = [(i, s[1:]) for i, (s, _) in enumerate(clause) if s.startswith(ROLE)]
+    names = [m for _, m in marks]
+    split = None
+    if "into" in names or "onto" in names:
+        split = next(i for i, m in marks if m in ("into", "onto"))
+        start = 0
+    elif "from" in names and "to" in names[names.index("from") :]:
+        start = next(i for i, m in marks if m == "from")
+        split = next(i for i, m in marks if m == "to" and i > start)
+    sides = []
+    if split is not None:
+        for i, (s, _) in enumerate(clause):
+            if i < start or s.startswith((ROLE, NEGATED)) or BOUND in s or s in _SCALES:
+                continue
+            sides.append((s + ROLE, -1 if i < split else 1))
+    clause[:] = [t for t in clause if not t[0].startswith(ROLE)] + sides
 
 
 def contradictions(answer: str, reference: str) -> tuple[int, int, int]:
@@ -343,6 +404,7 @@ def contradictions(answer: str, reference: str) -> tuple[int, int, int]:
     borrowed: list[tuple[int, set[int], int]] = []
     for clause, parity, heads in zip(a_clauses, a_parity, a_heads, strict=True):
         stems = {s for s, _ in clause}
+        words_only = {s for s in stems if BOUND not in s and ROLE not in s}
 
         def fit(i: int, clause=clause, stems=stems) -> float:
             rc = r_clauses[i]
@@ -355,7 +417,12 @@ def contradictions(answer: str, reference: str) -> tuple[int, int, int]:
         if not shared:
             continue
         negated_shared = (heads | r_heads[best]) & shared
-        if len(shared) >= max(2, 0.75 * len(stems)) and parity != r_parity[best] and negated_shared:
+        restated = (
+            len(shared & words_only) >= max(2, 0.75 * len(words_only))
+            or (len(shared) >= 2 and shared == r_sets[best])  # the whole reference clause
+            or (words_only and words_only <= shared)  # a clause of reference words only
+        )
+        if restated and parity != r_parity[best] and negated_shared:
             conflicts += 1  # the same statement, negated
         ref_pol: dict[str, set[int]] = {}
         for s, p in r_clauses[best]:
