@@ -198,7 +198,7 @@ _ANTONYMS = {
     "downward": ("up", -1),
     "downwards": ("up", -1),
 }
-BOUND = "^"  # joins a noun to the scale word before it: "large gradients" -> "gradi^more"
+BOUND = "^"  # joins a noun to the scale word before it: "large gradients" -> "gradient^more"
 ROLE = "@"  # marks which side of "A into B" / "from A to B" a word is on
 _SUFFIXES = (
     "izations", "isations", "ization", "isation", "ational", "fulness", "iveness", "ations",
@@ -267,22 +267,22 @@ def polar_clauses(text: str, vocabulary: set[str] = frozenset()) -> list[list[tu
     Two kinds of relation are kept as extra pairs, because a swap of roles keeps
     every word and changes only these:
       * a scale word binds the noun after it: "large gradients take smaller
-        steps" adds (gradi^more, +1) and (step^more, -1), so "small gradients
-        take smaller steps" conflicts on gradi^more;
+        steps" adds (gradient^more, +1) and (step^more, -1), so "small gradients
+        take smaller steps" conflicts on gradient^more;
       * "A into B" and "from A to B" give each content word a side: (audio@, -1)
         and (text@, +1) for "turns audio into text", so "turns text into audio"
         conflicts on both.
     """
     clauses: list[list[tuple[str, int]]] = [[]]
-    parity, head, scale, side = 1, False, None, 0
+    parity, head, scale = 1, False, None
 
     def close() -> None:
-        nonlocal parity, head, scale, side
+        nonlocal parity, head, scale
         _add_sides(clauses[-1])
         if clauses[-1]:
             clauses[-1].append((NEGATED, parity))
             clauses.append([])
-        parity, head, scale, side = 1, False, None, 0
+        parity, head, scale = 1, False, None
 
     pieces = re.split(r"([,;:.!?()\[\]])", unicodedata.normalize("NFKD", text).lower())
     for piece in pieces:
