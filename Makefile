@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet "$(TORCH)" -e ".[dev]"
+	$(BIN)/tutor prepare
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -109,14 +109,14 @@ class Answerer:
 
         say = progress or (lambda _msg: None)
         say("loading the language model")
-        embed.get_model()
+        embed.load()
         say("opening the course index")
         stores = [open_course_index(course_dir, progress=index_progress, notice=say)]
         mine = library.open_library_index()
         if mine is not None:
             stores.append(mine)
         answerer = cls(stores)
-        answerer.ask("warm up")  # first FAISS/torch call allocates; pay it here
+        answerer.ask("warm up")  # first FAISS/ONNX call allocates; pay it here
         say("ready")
         return answerer
 

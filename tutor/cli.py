@@ -174,6 +174,15 @@ def index(folders: tuple[Path, ...], course: bool) -> None:
 
 
 @cli.command()
+def prepare() -> None:
+    """Build the fast ONNX copy of the language model (once; `make install` runs it)."""
+    from tutor import embed, onnx_cache
+
+    path = onnx_cache.ensure_encoder(embed.model_path(), lambda m: click.echo(m, err=True))
+    click.echo(f"Model ready: {path}")
+
+
+@cli.command()
 @click.option("--json", "as_json", is_flag=True)
 def doctor(as_json: bool) -> None:
     """Check the installation: versions, data, model, indexes, GPU, database."""

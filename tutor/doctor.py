@@ -34,7 +34,15 @@ def run_checks() -> list[Check]:
             "info",
             ", ".join(
                 f"{p} {_version(p)}"
-                for p in ("tutor", "torch", "sentence-transformers", "faiss-cpu", "textual", "fsrs")
+                for p in (
+                    "tutor",
+                    "torch",
+                    "onnxruntime",
+                    "sentence-transformers",
+                    "faiss-cpu",
+                    "textual",
+                    "fsrs",
+                )
             ),
         ),
     ]
@@ -75,7 +83,20 @@ def _model() -> Check:
     weights = list(path.glob("*.safetensors"))
     if not weights:
         return Check("model", "fail", f"no model weights in {path}")
-    return Check("model", "ok", f"{embed.MODEL_ID} ({embed.DIM}-dim) at {path}")
+    from tutor import onnx_cache
+
+    folder = onnx_cache.encoder_dir(path)
+    why = onnx_cache.problem(folder, full=True)
+    if why is not None:
+        return Check(
+            "model",
+            "warn",
+            f"{embed.MODEL_ID}: ONNX copy {why}; `tutor prepare` builds it ({folder})",
+        )
+    providers = ", ".join(embed.providers())
+    return Check(
+        "model", "ok", f"{embed.MODEL_ID} ({embed.DIM}-dim) on ONNX Runtime ({providers}), {folder}"
+    )
 
 
 def _course() -> Check:

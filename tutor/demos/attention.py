@@ -6,7 +6,6 @@ transformer used fixed sinusoids instead. Both are shown as cosine-similarity ma
 
 from __future__ import annotations
 
-import copy
 import math
 import threading
 from collections.abc import Iterator
@@ -61,13 +60,13 @@ def run(
     steps = 3  # load the model, run it, compare position encodings
 
     yield start_event(dev, steps, text=text, max_tokens=max_tokens)
-    from tutor.embed import get_model
+    from tutor.embed import load_torch_model
 
-    st_model = get_model()
+    st_model = load_torch_model()
     tokenizer = st_model.tokenizer
-    # A private copy with eager attention (the shared model uses SDPA, which cannot
-    # return attention weights); it lives on the device this demo was asked to use.
-    bert = copy.deepcopy(st_model[0].auto_model)
+    # Eager attention (the default SDPA cannot return attention weights), on the
+    # device this demo was asked to use.
+    bert = st_model[0].auto_model
     bert.set_attn_implementation("eager")
     bert.to(dev).eval()
     yield Event("progress", 1, steps, {}, {"stage": "model loaded"})
