@@ -15,6 +15,16 @@ def tutor_home(tmp_path_factory, monkeypatch) -> Path:
     return home
 
 
+@pytest.fixture(autouse=True)
+def learner_zone():
+    """The learner's day in UTC for every test, whatever the machine's time zone."""
+    from tutor.study import clock
+
+    clock.set_zone("UTC")
+    yield
+    clock.set_zone("UTC")
+
+
 LESSON = """\
 ---
 id: {id}

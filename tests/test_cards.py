@@ -12,19 +12,13 @@ from pathlib import Path
 import pytest
 
 from tutor import store
-from tutor.cards import (
-    definition_question,
-    get_card,
-    is_variant,
-    list_cards,
-    pick_distractors,
-    same_form,
-    sync_bundled,
-    sync_cards,
-)
+from tutor.cards.distractors import is_variant, pick_distractors, same_form
+from tutor.cards.generate import definition_question
+from tutor.cards.sync import sync_cards
 from tutor.chunking import chunk_lesson
 from tutor.course import load_course
-from tutor.srs import record_review
+from tutor.store.cards import get_card, list_cards
+from tutor.study.schedule import record_review
 
 BASICS = """\
 ---
@@ -302,7 +296,9 @@ def test_variants(a, b, variant):
 
 
 def test_the_bundled_course_syncs(db):
-    report = sync_bundled(db)
+    from tutor import paths
+
+    report = sync_cards(db, load_course(paths.content_dir()))
     cards = list_cards(db)
     assert report.added == len(cards) > 0
     assert {"authored", "gen-def", "gen-cloze", "gen-mcq"} <= {c.source for c in cards}
@@ -348,3 +344,22 @@ def test_distractors_skip_synonyms_kinds_instances_and_terms_named_in_the_questi
 )
 def test_definition_questions_read_naturally(term, definition, question):
     assert definition_question(term, definition) == question
+
+
+def test_authored_choices_are_shuffled_per_card_and_stay_put(db):
+    """Regression: the right answer was choice 1 in 64 of 67 authored items and never
+    shuffled, so pressing 1 every time scored about 96%."""
+    from tutor import paths
+
+    course = load_course(paths.content_dir())
+    sync_cards(db, course)
+    mcqs = [c for c in list_cards(db) if c.source == "authored" and c.kind == "mcq"]
+    positions = [c.choices.index(c.answer) for c in mcqs]
+    assert len(mcqs) > 60
+    # no position holds much more than its fair share of the right answers
+    fair = len(mcqs) / 4
+    assert max(positions.count(p) for p in set(positions)) < 1.6 * fair, positions
+    # stable: a second sync (forced) puts every choice where it was
+    sync_cards(db, course, force=True)
+    again = {c.id: c.choices for c in list_cards(db) if c.id in {m.id for m in mcqs}}
+    assert all(again[c.id] == c.choices for c in mcqs)

@@ -31,9 +31,10 @@ def _sections(lesson_file: str) -> dict[str, str]:
 
 
 def shows(lesson_file: str, section: str, *texts: str) -> None:
-    """Assert that the section's text contains each string, exactly as printed."""
-    body = _sections(lesson_file)[section]
-    missing = [t for t in texts if t not in body]
+    """Assert that the section's text contains each string as printed (line breaks and
+    runs of spaces count as one space, so rewrapping a paragraph does not matter)."""
+    body = " ".join(_sections(lesson_file)[section].split())
+    missing = [t for t in texts if " ".join(t.split()) not in body]
     assert missing == [], f"{lesson_file} › {section}: not shown: {missing}"
 
 

@@ -11,10 +11,13 @@ from click.testing import CliRunner
 from fsrs import Rating
 from test_cards import write_course
 
-from tutor import exchange, srs, store
-from tutor.cards import get_card, list_cards, sync_cards
+from tutor import store
+from tutor.cards import exchange
+from tutor.cards.sync import sync_cards
 from tutor.cli import cli
 from tutor.course import load_course
+from tutor.store.cards import get_card, list_cards
+from tutor.study import schedule
 
 
 @pytest.fixture
@@ -30,14 +33,19 @@ def _export_args(tmp_path, *args):
 
 
 def test_export_csv_has_every_card_and_its_schedule(db, tmp_path):
-    srs.record_review(db, "basics-relu", Rating.Good, now=store.utcnow())
+    schedule.record_review(db, "basics-relu", Rating.Good, now=store.utcnow())
     path = tmp_path / "cards.csv"
     n = exchange.export_csv(db, path)
     with open(path, newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     assert n == len(rows) == len(list_cards(db))
     relu = next(r for r in rows if r["id"] == "basics-relu")
-    assert relu["choices"] == "-3 | 0 | 3 | 0.05" and relu["answer"] == "0"
+    # a cell a spreadsheet would read as a formula gets a leading apostrophe
+    # choices as the card shows them; one a spreadsheet would read as a formula gets a "'"
+    card = next(c for c in list_cards(db) if c.id == "basics-relu")
+    shown = " | ".join(card.choices)
+    assert relu["choices"] == ("'" + shown if shown.startswith("-") else shown)
+    assert relu["answer"] == "0"
     assert relu["reviews"] == "1" and relu["last_review"]
     assert relu["source_ref"].startswith("01-basics.md:")
 
@@ -53,7 +61,7 @@ def test_export_anki_one_deck_per_lesson(db, tmp_path):
     decks = col.execute("SELECT decks FROM col").fetchone()[0]
     assert "Tutor::Neural network basics" in decks and "Tutor::Convolutional networks" in decks
     fronts = [r[0] for r in col.execute("SELECT flds FROM notes")]
-    assert any("<ol type='a'><li>-3</li>" in f for f in fronts)
+    assert any("<ol type='a'><li>" in f and "<li>-3</li>" in f for f in fronts)
 
 
 GOOD_AND_BAD = """\
@@ -132,3 +140,24 @@ def test_cli_export_and_import(db, tmp_path):
     assert out.exists() and (tmp_path / "o.csv").exists()
     result = runner.invoke(cli, ["import", "--csv", str(tmp_path / "missing.csv")])
     assert result.exit_code != 0 and "Traceback" not in result.output
+
+
+def test_csv_export_never_writes_a_live_formula_and_imports_back_as_it_was(db, tmp_path):
+    deck = tmp_path / "deck.csv"
+    deck.write_text(
+        'front,back\n"=HYPERLINK(""http://x"",""click"")",@SUM(A1)\n+1 or -1?,-1\n',
+        encoding="utf-8",
+    )
+    exchange.import_csv(db, deck)
+    out = tmp_path / "out.csv"
+    exchange.export_csv(db, out)
+    with open(out, newline="", encoding="utf-8") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["source"] == "csv"]
+    assert rows and all(not r["question"].startswith(("=", "+", "-", "@")) for r in rows)
+    assert any(r["question"] == '\'=HYPERLINK("http://x","click")' for r in rows)
+    before = {c.question for c in list_cards(db) if c.origin == "csv"}
+    exchange.import_csv(db, out)  # our own export, imported again
+    after = [c.question for c in list_cards(db) if c.origin == "csv"]
+    assert before <= set(after)  # the same cards, not apostrophe-prefixed copies
+    assert after.count('=HYPERLINK("http://x","click")') == 1
+    assert not any(q.startswith("'") for q in after)

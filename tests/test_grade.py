@@ -227,7 +227,8 @@ def test_paraphrase_is_correct_and_feedback_shows_reference_and_source():
         source="Learning paradigms › Unsupervised learning",
     )
     assert g.verdict == "correct", g
-    assert 0.0 <= g.score <= 1.0
+    unrelated = grade(SUP_Q, SUP_R, "It makes the network deeper so it can learn faster.")
+    assert g.score > unrelated.score + 0.2  # the score rises with correctness
     assert SUP_R in g.feedback and "Learning paradigms" in g.feedback
 
 

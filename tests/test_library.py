@@ -102,3 +102,72 @@ def test_cli_index(notes, tmp_path):
     assert "3 unchanged (0 chunks embedded)" in result.stdout
     result = runner.invoke(cli, ["index", str(tmp_path / "missing")])
     assert result.exit_code == 1 and "no such folder" in result.stderr
+
+
+def test_deleting_one_note_and_adding_another_keeps_the_bm25_index_true(tmp_path):
+    """Regression: FTS5 was written with one heading string and deleted with another, so a
+    search for a deleted note's words found the new note and the index was corrupt."""
+    from tutor import paths
+    from tutor.index import IndexStore
+
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "a.md").write_text("# Owls\n\n## Hunting\n\nBarn owls hunt voles by sound.\n")
+    (folder / "b.md").write_text(
+        "# Zebra finches\n\n## Song\n\nZebra finches copy the song of their father.\n"
+    )
+    update_library([folder])
+    (folder / "b.md").unlink()
+    (folder / "c.md").write_text("# Tides\n\nThe moon raises two tidal bulges.\n")
+    update_library([])
+
+    store = IndexStore(paths.library_index_dir())
+    try:
+        assert store.problem() is None
+        files = {rowid: store.chunk_rows([rowid])[0][8] for rowid, _ in store.bm25('"zebra"', 10)}
+        assert not files, f"a deleted note's words still match: {files}"
+        tides = [store.chunk_rows([r])[0][8] for r, _ in store.bm25('"tides" OR "moon"', 10)]
+        assert tides and all(f.endswith("c.md") for f in tides)
+    finally:
+        store.close()
+
+
+def test_a_damaged_bm25_index_is_reported_not_used(notes):
+    import sqlite3
+
+    from tutor import paths
+    from tutor.index import IndexStore
+
+    update_library([notes])
+    conn = sqlite3.connect(paths.library_index_dir() / "chunks.sqlite")
+    # Change a chunk's text behind FTS5's back: the index no longer matches its content.
+    conn.execute("UPDATE chunks SET text = 'nothing about finches' WHERE file LIKE '%finches.md'")
+    conn.commit()
+    conn.close()
+    store = IndexStore(paths.library_index_dir())
+    try:
+        assert store.problem() is not None and "damaged" in store.problem()
+    finally:
+        store.close()
+    assert open_library_index() is None
+
+
+def test_a_missing_notes_folder_is_kept_with_a_warning(notes, tmp_path):
+    update_library([notes])
+    moved = tmp_path / "elsewhere"
+    notes.rename(moved)
+    report = update_library([])
+    assert any("not found" in n for n in report.notices)
+    assert report.removed == 0
+    assert {ls.title for ls in library_course().lessons} == set()  # not readable right now
+    moved.rename(notes)
+    back = update_library([])
+    assert back.removed == 0 and back.added == 0 and back.unchanged == 3
+    assert {ls.title for ls in library_course().lessons} >= {"Zebra finches"}
+
+
+def test_index_with_an_empty_folder_name_is_one_line():
+    result = CliRunner().invoke(cli, ["index", ""])
+    assert result.exit_code == 1
+    assert "empty folder name" in result.output
+    assert "Traceback" not in result.output

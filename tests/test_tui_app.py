@@ -13,7 +13,8 @@ from textual.widgets import OptionList
 from tui.screens.help import HelpScreen
 from tui.screens.home import HomeScreen
 from tui.screens.lesson import LessonScreen
-from tutor import progress, store
+from tutor import store
+from tutor.store import progress
 
 pytestmark = pytest.mark.anyio
 
@@ -171,7 +172,7 @@ async def test_course_errors_are_a_warning_not_a_crash(tmp_path, monkeypatch):
 async def test_chat_history_is_resumed_and_sessions_can_be_switched(tmp_path, monkeypatch):
     from tui.screens.chat import ChatScreen, TutorMessage, UserMessage
     from tui.screens.sessions import SessionsScreen
-    from tutor import chat
+    from tutor.store import chat
 
     course, data = tui_env(tmp_path, monkeypatch)
     db = store.connect(data / "tutor.db")

@@ -15,7 +15,8 @@ from tui.screens.chat import ChatScreen, TutorMessage, UserMessage
 from tui.screens.lesson import LessonScreen
 from tui.screens.sessions import SessionsScreen
 from tui.widgets import SourceLink
-from tutor import chat, store
+from tutor import store
+from tutor.store import chat
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
@@ -108,3 +109,27 @@ async def test_ask_see_sources_open_lesson_and_resume(tmp_path, monkeypatch):
         await wait_for(pilot, lambda: isinstance(again.screen, SessionsScreen))
         await pilot.press("enter")
         await wait_for(pilot, lambda: len(screen.query(UserMessage)) == 3)
+
+
+async def test_a_question_asked_before_the_course_has_loaded_is_answered(tmp_path, monkeypatch):
+    """Regression: a question typed in the first ~1.5 s lost its answer widget when the
+    chat history arrived (NoMatches '.status' on TutorMessage) and the app crashed."""
+    data = tmp_path / "home"
+    monkeypatch.setenv("TUTOR_HOME", str(data))
+    earlier = store.connect(data / "tutor.db")
+    old = chat.new_session(earlier)
+    chat.add_message(earlier, old.id, "user", "an old question")
+    earlier.conn.close()
+    app = make_app(None, data, stream_delay=0.0)
+    async with app.run_test(size=(100, 40)) as pilot:
+        app.open_chat("what does dropout do?")  # before data_ready: no waiting here
+        await wait_for(pilot, lambda: isinstance(app.screen, ChatScreen))
+        assert not app.data_ready.is_set(), "the question must race the course loading"
+        await pilot.press("enter")
+        screen = app.screen
+        await wait_for(pilot, lambda: len(screen.query(TutorMessage)) == 1)
+        widget = screen.query_one(TutorMessage)
+        await wait_for(pilot, lambda: widget.record is not None, timeout=MODEL_TIMEOUT)
+        assert widget.record["in_scope"] and widget.is_attached
+        assert "an old question" not in screen_text(app)  # a chat of its own
+        assert app.is_running

@@ -15,7 +15,8 @@ from textual.widgets import Input
 from tui.screens.chat import ChatScreen, TutorMessage
 from tui.screens.help import HelpScreen
 from tui.screens.lesson import LessonScreen
-from tutor import chat, store
+from tutor import store
+from tutor.store import chat
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 

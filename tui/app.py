@@ -1,13 +1,13 @@
-"""The Textual app: the shell that owns the course, the store and the model.
+"""The Textual app: the shell around one `tutor.services.Tutor` (course, store, model).
 
 Start-up is built around one rule: paint first, load later. Importing this module
-pulls in Textual and nothing heavy. The course (YAML parsing), the store
-(sqlite-utils, which imports pandas when it is installed) and the question
-answering model (torch + sentence-transformers) all load in workers started after
-the first screen is on the terminal, so the learner can move around at once and
-sees a "loading model" state until the model is there. The model itself lives in
-a child process (`tui/answer_process.py`): loading torch in a thread of this
-process held the GIL long enough to freeze the UI for seconds.
+pulls in Textual and nothing heavy. The course (YAML parsing), the store and the
+card sync run in a worker started after the first screen is on the terminal, so
+the learner can move around at once; the model (the ONNX encoder and the
+indexes, about half a second) loads in another worker. ONNX Runtime releases the
+GIL while it computes, so the model lives in this process without stalling the
+UI (bench/bench_tui.py measures it); demos, which run torch, train in a child
+process (`tutor.demos.process`).
 
 Screens live in their own modules under `tui/screens/` and are registered in one
 place, `SCREENS_BY_NAME` below: a name maps to "module:Class", imported only when
@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import importlib
 import os
-import sqlite3
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -39,8 +38,8 @@ if TYPE_CHECKING:
     import sqlite_utils
 
     from tui.summary import HomeSummary
-    from tutor.answer import Answerer
     from tutor.course import Course
+    from tutor.services import Tutor
 
 # The screen registry: name -> "module:Class". A screen is constructed with the
 # keyword arguments given to `TutorApp.open(name, **kwargs)`. Add a line here to
@@ -55,12 +54,13 @@ SCREENS_BY_NAME: dict[str, str] = {
     "quiz": "tui.screens.quiz:QuizScreen",  # lesson_id=None, section_id=None
     "stats": "tui.screens.stats:StatsScreen",
     "demos": "tui.screens.demos:DemosScreen",
+    "glossary": "tui.screens.glossary:GlossaryScreen",  # term=""
 }
 
 
 # Screens that cannot be built before the course and the store are loaded; the
 # others (chat, help) open at once and wait for what they need themselves.
-NEEDS_DATA = {"lesson", "review", "quiz", "stats", "sessions"}
+NEEDS_DATA = {"lesson", "review", "quiz", "stats", "sessions", "glossary"}
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,7 @@ PALETTE: list[PaletteEntry] = [
     PaletteEntry("Resume a chat", "Pick an earlier chat session to continue", "resume_chat"),
     PaletteEntry("Stats", "Reviews, retention and forecast", "open('stats')"),
     PaletteEntry("Demos", "Run small live demos of the models in the course", "open('demos')"),
+    PaletteEntry("Glossary", "Every key term with its definition and lesson", "open('glossary')"),
     PaletteEntry("Keys", "Show the help screen with every key", "help"),
     PaletteEntry("Load the model now", "Load the question-answering model", "load_model"),
 ]
@@ -94,30 +95,6 @@ PALETTE: list[PaletteEntry] = [
 HERE = Path(__file__).resolve().parent
 DEFAULT_THEME = "textual-dark"
 BENCH_ENV = "TUTOR_BENCH_FIRST_PAINT"  # set to a file: write the paint time there and exit
-
-AnswererFactory = Callable[[Callable[[str], None], Path], "Answerer"]
-
-
-def _read_theme_fast(db_path: Path) -> str | None:
-    """The saved theme, read with bare sqlite3 so the first paint has the right colours.
-
-    The store proper (sqlite-utils) loads in a worker after the first paint; a
-    missing file or table simply means "no theme saved yet".
-    """
-    if not db_path.exists():
-        return None
-    try:
-        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=0.5)
-        try:
-            row = conn.execute("SELECT value FROM settings WHERE key = 'theme'").fetchone()
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return None
-    if not row:
-        return None
-    value = row[0].strip('"')
-    return value or None
 
 
 class TutorApp(App[None]):
@@ -149,7 +126,6 @@ class TutorApp(App[None]):
         data_dir: Path | str | None = None,
         *,
         load_model: bool = True,
-        answerer_factory: AnswererFactory | None = None,
         stream_delay: float = 0.012,
     ) -> None:
         """
@@ -158,27 +134,27 @@ class TutorApp(App[None]):
             data_dir: where tutor.db lives; $TUTOR_HOME or the platform dir when None.
             load_model: start loading the model right after the first paint. When
                 False it loads on the first question instead (tests, snapshots).
-            answerer_factory: builds the Answerer from (progress callback, course dir).
             stream_delay: seconds between streamed chunks of an answer.
         """
         super().__init__()
         from tutor import paths
+        from tutor.services import Tutor
 
-        self.course_dir = Path(course_dir) if course_dir else paths.content_dir()
         self.db_path = Path(data_dir) / "tutor.db" if data_dir else paths.db_path()
-        self.db_path.parent.mkdir(parents=True, exist_ok=True)
+        self.tutor: Tutor = Tutor(course_dir, self.db_path)
+        self.course_dir = self.tutor.course_dir
         self.autoload_model = load_model
-        self.answerer_factory = answerer_factory or self._spawn_answerer
-        self._children: list[Any] = []
         self.stream_delay = stream_delay
+        # Set once loaded (in a worker): screens read them, the facade owns them.
         self.course: Course | None = None
         self.db: sqlite_utils.Database | None = None
-        self.answerer_instance: Answerer | None = None
         self.data_ready = asyncio.Event()
         self._model_done = asyncio.Event()
         self._started_background = False
         self._bench_file = os.environ.get(BENCH_ENV)
-        saved = _read_theme_fast(self.db_path)
+        from tutor.store.db import read_setting_fast
+
+        saved = read_setting_fast(self.db_path, "theme")
         self.theme = saved if saved in self.available_themes else DEFAULT_THEME
 
     # ----------------------------------------------------------------- start-up
@@ -192,11 +168,7 @@ class TutorApp(App[None]):
         self.theme_changed_signal.subscribe(self, self._save_theme)
 
     def on_unmount(self) -> None:
-        for child in {id(c): c for c in [*self._children, self.answerer_instance] if c}.values():
-            close = getattr(child, "close", None)
-            if close is not None:
-                close()
-        self._children.clear()
+        self.tutor.close()
 
     def first_paint(self) -> None:
         """Called by the home screen once it is on the terminal: start the slow work."""
@@ -213,23 +185,21 @@ class TutorApp(App[None]):
 
     @work(thread=True, exclusive=True, group="data", exit_on_error=False)
     def load_data(self) -> None:
-        """Course + store + home summary, off the UI thread."""
-        from tutor import store
-        from tutor.course import load_course
+        """Course + store + home summary, then the card sync, off the UI thread."""
+        from tutor.errors import TutorError
 
         try:
-            course = load_course(self.course_dir)
+            course = self.tutor.course
+            db = self.tutor.db
+        except TutorError as exc:
+            self.call_from_thread(self._data_failed, str(exc))
+            return
         except (OSError, ValueError) as exc:
             self.call_from_thread(self._data_failed, f"cannot load the course: {exc}")
             return
-        try:
-            db = store.connect(self.db_path)
-        except store.StoreError as exc:
-            self.call_from_thread(self._data_failed, str(exc))
-            return
         from tui.summary import load_summary
 
-        summary = load_summary(db, course)
+        summary = load_summary(self.tutor)
         self.call_from_thread(self._data_loaded, course, db, summary)
 
     def _data_loaded(self, course: Course, db: sqlite_utils.Database, summary) -> None:
@@ -238,7 +208,7 @@ class TutorApp(App[None]):
         self.data_state = "ready"
         self.summary = summary
         self.data_ready.set()
-        self._maybe_sync_cards()
+        self._sync_cards()
         if course.errors:
             shown = "\n".join(f"{e.path.name}:{e.line}: {e.message}" for e in course.errors[:3])
             more = len(course.errors) - 3
@@ -267,14 +237,12 @@ class TutorApp(App[None]):
     def _refresh_summary(self) -> None:
         from tui.summary import load_summary
 
-        summary = load_summary(self.db, self.course)
+        summary = load_summary(self.tutor)
         self.call_from_thread(setattr, self, "summary", summary)
 
     def _save_theme(self, theme) -> None:
         if self.db is not None:
-            from tutor.store import set_setting
-
-            set_setting(self.db, "theme", theme.name)
+            self.tutor.set_setting("theme", theme.name)
 
     # -------------------------------------------------------------- the model
 
@@ -287,28 +255,19 @@ class TutorApp(App[None]):
         self._model_done.clear()
         self._load_model()
 
-    def _spawn_answerer(self, progress: Callable[[str], None], course_dir: Path) -> Answerer:
-        """The real Answerer, in a child process (torch in this one would stall the UI)."""
-        from tui.answer_process import RemoteAnswerer
-
-        answerer = RemoteAnswerer.spawn(course_dir)
-        self._children.append(answerer)  # so quitting mid-load stops it (on_unmount)
-        answerer.wait_ready(progress)
-        return answerer
-
     @work(thread=True, exclusive=True, group="model", exit_on_error=False)
     def _load_model(self) -> None:
         def progress(message: str) -> None:
             self.call_from_thread(setattr, self, "model_message", message)
 
         try:
-            answerer = self.answerer_factory(progress, self.course_dir)
+            self.tutor.answerer(progress)
         except ImportError as exc:
             self.call_from_thread(self._model_failed, f"not installed: {exc}")
         except Exception as exc:  # noqa: BLE001 — shown to the learner, never a crash
             self.call_from_thread(self._model_failed, f"{exc.__class__.__name__}: {exc}")
         else:
-            self.call_from_thread(self._model_loaded, answerer)
+            self.call_from_thread(self._model_loaded)
 
     def call_from_thread(self, callback, *args, **kwargs):
         # a worker finishing while the app shuts down has nobody left to tell
@@ -316,32 +275,20 @@ class TutorApp(App[None]):
             return None
         return super().call_from_thread(callback, *args, **kwargs)
 
-    def _model_loaded(self, answerer: Answerer) -> None:
-        self.answerer_instance = answerer
+    def _model_loaded(self) -> None:
         self.model_message = ""
         self.model_state = "ready"
         self._model_done.set()
-        self._maybe_sync_cards()
-
-    def _maybe_sync_cards(self) -> None:
-        if self.db is not None and self.course is not None and self.answerer_instance:
-            self._sync_cards()
 
     @work(thread=True, exclusive=True, group="cards", exit_on_error=False)
     def _sync_cards(self) -> None:
         """Bring the review cards in line with the course (cheap when nothing changed).
 
-        Runs once both the store and the model are there, since generated
-        multiple-choice cards need the embedding model; home refreshes afterwards.
+        It needs no model: key-term vectors for generated multiple-choice cards
+        are cached in the database, and the few missing ones are embedded here.
         """
         try:
-            remote_sync = getattr(self.answerer_instance, "sync_cards", None)
-            if remote_sync is not None:  # the model lives in the answerer's process
-                remote_sync(self.db_path, self.course_dir)
-            else:
-                from tutor.cards import sync_cards
-
-                sync_cards(self.db, self.course)
+            self.tutor.sync_cards()
         except Exception as exc:  # noqa: BLE001 — reviews still work with the old cards
             self.call_from_thread(
                 self.notify,
@@ -358,18 +305,21 @@ class TutorApp(App[None]):
         self._model_done.set()
         self.notify(message, title="The model did not load", severity="error", markup=False)
 
-    async def get_answerer(self) -> Answerer:
-        """Wait (without blocking the UI) until the model is loaded; start it if needed."""
-        if self.answerer_instance is not None:
-            return self.answerer_instance
+    async def get_answerer(self) -> Tutor:
+        """Wait (without blocking the UI) until the model is loaded; start it if needed.
+
+        Returns the facade, whose `ask` and `grade` are then cheap.
+        """
+        if self.tutor.model_loaded:
+            return self.tutor
         if self.model_state in ("idle", "error"):
             self.action_load_model()
         await self._model_done.wait()
-        if self.answerer_instance is None:
+        if not self.tutor.model_loaded:
             from tutor.errors import TutorError
 
             raise TutorError(f"the model is not available ({self.model_message})")
-        return self.answerer_instance
+        return self.tutor
 
     # ------------------------------------------------------------ navigation
 
@@ -479,11 +429,8 @@ class TutorApp(App[None]):
             self.screen.action_sessions()
 
     def record_place(self, lesson_id: str, section_id: str) -> None:
-        if self.db is None:
-            return
-        from tutor.progress import record_open
-
-        record_open(self.db, lesson_id, section_id)
+        if self.db is not None:
+            self.tutor.record_place(lesson_id, section_id)
 
     # --------------------------------------------------------- command palette
 

@@ -2,7 +2,7 @@
 
 `load_summary` is the single function that feeds the home screen's numbers:
 today's due and new counts, the streak, a 30-day forecast, per-lesson mastery and
-the place to continue from. The numbers come from `tutor.stats.compute_stats`;
+the place to continue from. The numbers come from `Tutor.stats`;
 if that fails the numbers stay at zero rather than stopping the home screen from
 opening (the error goes to the log).
 """
@@ -13,12 +13,9 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from tutor.progress import Place, last_place
-
 if TYPE_CHECKING:
-    import sqlite_utils
-
-    from tutor.course import Course
+    from tutor.services import Tutor
+    from tutor.store.progress import Place
 
 FORECAST_DAYS = 30
 log = logging.getLogger(__name__)
@@ -36,17 +33,12 @@ class HomeSummary:
     cards: bool = False  # whether spaced repetition data is available at all
 
 
-def load_summary(db: sqlite_utils.Database, course: Course) -> HomeSummary:
-    summary = HomeSummary(place=last_place(db))
-    if summary.place and course.lesson(summary.place.lesson_id) is None:
-        summary.place = None
+def load_summary(tutor: Tutor) -> HomeSummary:
+    summary = HomeSummary(place=tutor.last_place())
     try:
-        from tutor import stats
-        from tutor.store import utcnow
-
-        result = stats.compute_stats(db, utcnow())
+        result = tutor.stats()
     except Exception:  # noqa: BLE001 — the home screen must open regardless
-        log.exception("tutor.stats.compute_stats failed")
+        log.exception("tutor.study.stats.compute_stats failed")
         return summary
     summary.cards = result.cards_active > 0
     summary.due = result.due_today

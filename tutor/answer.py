@@ -11,14 +11,15 @@ Transformers" through on one shared word.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
+from tutor.chunking import chunk_id, chunk_number
 from tutor.errors import TutorError
 from tutor.index import IndexStore, Progress, open_course_index
 from tutor.search import Hit, Searcher, query_terms
+from tutor.text import is_unicode, strip_strong
 
 # A question can be in scope only when its best passage or sentence reaches this
 # cosine. Chosen on bench/data (bench/bench_retrieval.py prints the sweep).
@@ -81,6 +82,8 @@ class Answer:
 
 
 def check_question(question: str) -> str:
+    if not is_unicode(question):
+        raise TutorError("the question is not valid UTF-8 text; type it again or fix its encoding")
     question = " ".join(question.split())
     if not question:
         raise TutorError('the question is empty: ask something, e.g. tutor ask "what is dropout?"')
@@ -193,7 +196,7 @@ class Answerer:
                     break
                 if all(text != t for t, _ in chosen):
                     chosen.append((text, hit))
-        text = " ".join(_plain(t) for t, _ in chosen) or top.text  # a code-only passage
+        text = " ".join(strip_strong(t) for t, _ in chosen) or top.text  # a code-only passage
         quoted = sorted({id(h): h for _, h in chosen}.values(), key=_chunk_number) or [top]
         sources = [
             replace(
@@ -214,12 +217,7 @@ class Answerer:
         """The first sentence of top's section, its similarity, and its passage as a Hit."""
         import numpy as np
 
-        row = top.store.conn.execute(
-            "SELECT s.text, s.vector, c.rowid, c.id, c.heading, c.text, c.line, c.vector"
-            " FROM sentences s JOIN chunks c ON s.chunk_rowid = c.rowid"
-            " WHERE c.id = ? ORDER BY s.pos LIMIT 1",
-            (f"{top.lesson_id}#{top.section_id}#0",),
-        ).fetchone()
+        row = top.store.first_sentence(chunk_id(top.lesson_id, top.section_id, 0))
         if row is None:
             return None
         sim = float(np.frombuffer(row[1], dtype=np.float32) @ qvec)
@@ -237,10 +235,4 @@ class Answerer:
 
 
 def _chunk_number(hit: Hit) -> int:
-    """The position of a chunk in its section ("lesson#section#n")."""
-    return int(hit.chunk_id.rsplit("#", 1)[1])
-
-
-def _plain(sentence: str) -> str:
-    """A course sentence without Markdown emphasis markers."""
-    return re.sub(r"(\*\*|__)(.+?)\1", r"\2", sentence)
+    return chunk_number(hit.chunk_id)

@@ -115,6 +115,16 @@ def _split_long(block: _Block, prefix: str) -> list[_Block]:
     return [_Block(p, block.line, block.path, block.is_code) for p in parts]
 
 
+def chunk_id(lesson_id: str, section_id: str, n: int) -> str:
+    """The one format of a chunk id: "<lesson>#<section>#<n>" (n counts from 0 in a section)."""
+    return f"{lesson_id}#{section_id}#{n}"
+
+
+def chunk_number(chunk_id_: str) -> int:
+    """The position of a chunk in its section, from its id."""
+    return int(chunk_id_.rsplit("#", 1)[1])
+
+
 def chunk_lesson(lesson: Lesson) -> list[Chunk]:
     chunks: list[Chunk] = []
     for section in lesson.sections:
@@ -137,7 +147,7 @@ def chunk_lesson(lesson: Lesson) -> list[Chunk]:
         for n, block in enumerate(merged):
             chunks.append(
                 Chunk(
-                    id=f"{lesson.id}#{section.id}#{n}",
+                    id=chunk_id(lesson.id, section.id, n),
                     lesson_id=lesson.id,
                     lesson_title=lesson.title,
                     section_id=section.id,

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import yaml
 
+from tutor.text import safe_text
+
 LESSON_FILE = re.compile(r"^(\d+)-[\w-]+\.md$")
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 CLOZE_BLANK = re.compile(r"\{\{(.+?)\}\}")
@@ -182,7 +184,7 @@ def _split_front_matter(text: str) -> tuple[str, str, int]:
 
 
 def parse_lesson(path: Path) -> Lesson:
-    text = path.read_text(encoding="utf-8")
+    text = safe_text(path.read_text(encoding="utf-8"))
     front, body, body_line = _split_front_matter(text)
     try:
         meta = yaml.safe_load(front) or {}
@@ -286,7 +288,7 @@ def _is_str_list(value: object) -> bool:
 def parse_quiz(path: Path, lesson: Lesson) -> tuple[list[QuizItem], list[CourseError]]:
     """Parse a lesson's quiz file; a broken item is reported and skipped."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = safe_text(path.read_text(encoding="utf-8"))
         loader = yaml.SafeLoader(text)
         try:
             root = loader.get_single_node()
@@ -414,7 +416,7 @@ def load_plain_folder(root: Path) -> Course:
 
 
 def parse_plain_file(path: Path, root: Path, order: int = 0) -> Lesson:
-    text = path.read_text(encoding="utf-8")
+    text = safe_text(path.read_text(encoding="utf-8"))
     if not text.strip():
         raise ContentError(1, "file is empty")
     rel = path.relative_to(root).with_suffix("")

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from tutor.errors import TutorError
 from tutor.grading.text import close_enough, normalize
+from tutor.text import is_unicode
 
 KINDS = ("mcq", "cloze", "short")
 MAX_CHARS = 5_000  # per field; a learner's short answer is far below this
@@ -70,6 +71,8 @@ def _check(name: str, value: object, *, required: bool = True) -> str:
         return ""
     if not isinstance(value, str):
         raise GradeInputError(f"{name} must be text, not {type(value).__name__}")
+    if not is_unicode(value):
+        raise GradeInputError(f"{name} is not valid UTF-8 text")
     if len(value) > MAX_CHARS:
         raise GradeInputError(
             f"{name} is too long ({len(value):,} characters; limit {MAX_CHARS:,})"
@@ -315,14 +318,20 @@ def _clean(row: dict) -> dict:
     }
 
 
-def grade_many(rows: Iterable[dict]) -> Iterator[Grade]:
+def grade_many(rows: Iterable[dict | GradeInputError]) -> Iterator[Grade | GradeInputError]:
     """Grade many answers, embedding the free-text ones in batches with one model load.
 
     Rows are dicts with the keyword arguments of `grade`; results come in order.
-    A bad row raises `GradeInputError` when its turn comes.
+    A row that is a `GradeInputError` (from `read_json_lines`) comes back in its
+    place; a bad dict raises `GradeInputError` when its turn comes.
     """
     chunk: list[dict] = []
     for row in rows:
+        if isinstance(row, GradeInputError):
+            yield from _grade_chunk(chunk)
+            chunk = []
+            yield row
+            continue
         chunk.append(_clean(row))
         if len(chunk) >= BATCH:
             yield from _grade_chunk(chunk)
@@ -360,28 +369,40 @@ def _grade_chunk(rows: list[dict]) -> Iterator[Grade]:
 # ------------------------------------------------------------------ JSON lines
 
 
-def read_json_lines(stream) -> Iterator[dict]:
-    """Rows from a binary stream of JSON lines; a bad line raises with its number.
+def read_json_lines(stream) -> Iterator[dict | GradeInputError]:
+    """Rows from a binary stream of JSON lines; a bad line becomes a GradeInputError
+    naming its line number, in its place, so the good lines around it are still graded.
 
     Each line is an object with "question", "reference" and "answer" (and
     optionally "kind", "accept", "choices", "source"); blank lines are skipped.
     """
     for number, raw in enumerate(stream, start=1):
         try:
-            line = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-        except UnicodeDecodeError:
-            raise GradeInputError(f"stdin line {number}: not UTF-8 text") from None
-        if not line.strip():
-            continue
-        if len(line) > 4 * MAX_CHARS + 1000:
-            raise GradeInputError(f"stdin line {number}: line too long ({len(line):,} characters)")
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise GradeInputError(f"stdin line {number}: not valid JSON ({exc.msg})") from None
-        if not isinstance(row, dict):
-            raise GradeInputError(f"stdin line {number}: expected a JSON object")
-        try:
-            yield _clean(row)
+            row = _read_line(number, raw)
         except GradeInputError as exc:
-            raise GradeInputError(f"stdin line {number}: {exc}") from None
+            exc.line = number
+            yield exc
+            continue
+        if row is not None:
+            yield row
+
+
+def _read_line(number: int, raw: bytes | str) -> dict | None:
+    try:
+        line = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+    except UnicodeDecodeError:
+        raise GradeInputError(f"stdin line {number}: not UTF-8 text") from None
+    if not line.strip():
+        return None
+    if len(line) > 4 * MAX_CHARS + 1000:
+        raise GradeInputError(f"stdin line {number}: line too long ({len(line):,} characters)")
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise GradeInputError(f"stdin line {number}: not valid JSON ({exc.msg})") from None
+    if not isinstance(row, dict):
+        raise GradeInputError(f"stdin line {number}: expected a JSON object")
+    try:
+        return _clean(row)
+    except GradeInputError as exc:
+        raise GradeInputError(f"stdin line {number}: {exc}") from None

@@ -37,7 +37,7 @@ from tutor.scope import ScopeModel
 if TYPE_CHECKING:
     import faiss
 
-FORMAT_VERSION = 2  # 2: scope.json and the everyday table
+FORMAT_VERSION = 3  # 2: scope.json and the everyday table; 3: one heading for FTS5
 CHUNKER_VERSION = 1  # bump when chunking changes, so every index is rebuilt
 # Exact search up to this many chunks, an IVF index above. bench/bench_scale.py:
 # a flat query took 1.3 ms at 10k, 20 ms at 100k and 167 ms at 1M vectors; IVF
@@ -58,6 +58,7 @@ CREATE TABLE IF NOT EXISTS chunks (
     section_id TEXT NOT NULL,
     section_title TEXT NOT NULL,
     heading TEXT NOT NULL,
+    search_heading TEXT NOT NULL,
     text TEXT NOT NULL,
     line INTEGER NOT NULL,
     vector BLOB NOT NULL
@@ -72,8 +73,11 @@ CREATE TABLE IF NOT EXISTS sentences (
 );
 CREATE INDEX IF NOT EXISTS sentences_chunk ON sentences(chunk_rowid);
 CREATE TABLE IF NOT EXISTS everyday (text TEXT PRIMARY KEY, vector BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS roots (path TEXT PRIMARY KEY);
+-- External content: FTS5 reads its columns from `chunks` by name, so the values
+-- indexed and the values given to 'delete' are the same stored strings.
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
-    heading, text, content='chunks', content_rowid='rowid', tokenize='porter unicode61'
+    search_heading, text, content='chunks', content_rowid='rowid', tokenize='porter unicode61'
 );
 """
 
@@ -243,7 +247,7 @@ class IndexStore:
         try:
             index = self.faiss_index
             count = self.conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
-            self.conn.execute("SELECT count(*) FROM chunks_fts").fetchone()
+            self._check_fts()
         except Exception as exc:  # faiss raises RuntimeError, sqlite DatabaseError
             self.close()
             return f"damaged ({exc.__class__.__name__}: {str(exc).splitlines()[0][:80]})"
@@ -257,6 +261,68 @@ class IndexStore:
             self.close()
             return f"damaged: scope model unreadable ({exc.__class__.__name__})"
         return None
+
+    def _check_fts(self) -> None:
+        """FTS5's own integrity check, against the content table too (raises if damaged).
+
+        A mismatch between the bm25 index and `chunks` answers searches with the
+        wrong chunk, so it counts as damage, like a truncated file.
+        """
+        # It is an INSERT that writes nothing: roll its implicit transaction back at
+        # once, or this connection would hold the write lock and block every other.
+        try:
+            self.conn.execute(
+                "INSERT INTO chunks_fts (chunks_fts, rank) VALUES ('integrity-check', 1)"
+            )
+        except sqlite3.OperationalError as exc:
+            if "malformed" in str(exc) or "corrupt" in str(exc):
+                raise
+            # an SQLite too old for the content check: the index's own check
+            self.conn.execute("INSERT INTO chunks_fts (chunks_fts) VALUES ('integrity-check')")
+        finally:
+            self.conn.rollback()
+
+    # -- reading (the queries search and answer use) ----------------------------
+
+    def bm25(self, query: str, k: int) -> list[tuple[int, float]]:
+        """(chunk rowid, bm25 score, higher is better) for an FTS5 MATCH query."""
+        rows = self.conn.execute(
+            "SELECT rowid, bm25(chunks_fts, 2.0, 1.0) FROM chunks_fts WHERE chunks_fts MATCH ?"
+            " ORDER BY 2 LIMIT ?",
+            (query, k),
+        ).fetchall()
+        return [(rowid, -score) for rowid, score in rows]
+
+    def chunk_rows(self, rowids: list[int]) -> list[tuple]:
+        """(rowid, id, lesson_id, lesson_title, section_id, section_title, heading, text,
+        file, line, vector bytes) of the given chunks."""
+        marks = ",".join("?" * len(rowids))
+        return self.conn.execute(
+            "SELECT rowid, id, lesson_id, lesson_title, section_id, section_title, heading, text,"
+            f" file, line, vector FROM chunks WHERE rowid IN ({marks})",
+            rowids,
+        ).fetchall()
+
+    def first_sentence(self, chunk_id: str) -> tuple | None:
+        """(sentence text, sentence vector, chunk rowid, chunk id, heading, chunk text, line,
+        chunk vector) of the first sentence of chunk `chunk_id`."""
+        return self.conn.execute(
+            "SELECT s.text, s.vector, c.rowid, c.id, c.heading, c.text, c.line, c.vector"
+            " FROM sentences s JOIN chunks c ON s.chunk_rowid = c.rowid"
+            " WHERE c.id = ? ORDER BY s.pos LIMIT 1",
+            (chunk_id,),
+        ).fetchone()
+
+    # -- the notes library's folders ----------------------------------------------
+
+    def roots(self) -> list[Path]:
+        return [Path(r[0]) for r in self.conn.execute("SELECT path FROM roots ORDER BY path")]
+
+    def add_roots(self, roots: Iterable[Path]) -> None:
+        with self.conn:
+            self.conn.executemany(
+                "INSERT OR IGNORE INTO roots (path) VALUES (?)", [(str(r),) for r in roots]
+            )
 
     # -- building --------------------------------------------------------------
 
@@ -293,13 +359,13 @@ class IndexStore:
             for (file, c), vec in zip(chunks, chunk_vecs, strict=True):
                 cur = conn.execute(
                     "INSERT INTO chunks (id, file, lesson_id, lesson_title, section_id, section_title,"
-                    " heading, text, line, vector) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    " heading, search_heading, text, line, vector) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                     (c.id, file, c.lesson_id, c.lesson_title, c.section_id, c.section_title,
-                     " › ".join(c.heading_path), c.text, c.line, _blob(vec)),
+                     " › ".join(c.heading_path), c.heading, c.text, c.line, _blob(vec)),
                 )  # fmt: skip
                 rowids.append(cur.lastrowid)
                 conn.execute(
-                    "INSERT INTO chunks_fts (rowid, heading, text) VALUES (?,?,?)",
+                    "INSERT INTO chunks_fts (rowid, search_heading, text) VALUES (?,?,?)",
                     (cur.lastrowid, c.heading, c.text),
                 )
             conn.executemany(
@@ -318,10 +384,11 @@ class IndexStore:
     def _delete_file(self, file: str) -> None:
         conn = self.conn
         rows = conn.execute(
-            "SELECT rowid, heading, text FROM chunks WHERE file = ?", (file,)
+            "SELECT rowid, search_heading, text FROM chunks WHERE file = ?", (file,)
         ).fetchall()
         conn.executemany(
-            "INSERT INTO chunks_fts (chunks_fts, rowid, heading, text) VALUES ('delete', ?, ?, ?)",
+            "INSERT INTO chunks_fts (chunks_fts, rowid, search_heading, text) "
+            "VALUES ('delete', ?, ?, ?)",
             rows,
         )
         conn.execute(

@@ -31,9 +31,7 @@ class LibraryReport:
 
 
 def _store() -> IndexStore:
-    store = IndexStore(paths.library_index_dir())
-    store.conn.execute("CREATE TABLE IF NOT EXISTS roots (path TEXT PRIMARY KEY)")
-    return store
+    return IndexStore(paths.library_index_dir())
 
 
 def roots() -> list[Path]:
@@ -41,7 +39,7 @@ def roots() -> list[Path]:
         return []
     store = _store()
     try:
-        return [Path(r[0]) for r in store.conn.execute("SELECT path FROM roots ORDER BY path")]
+        return store.roots()
     finally:
         store.close()
 
@@ -86,18 +84,18 @@ def update_library(new_roots: list[Path], progress: Progress | None = None) -> L
     report = LibraryReport()
     store = _store()
     try:
-        conn = store.conn
-        with conn:
-            conn.executemany(
-                "INSERT OR IGNORE INTO roots (path) VALUES (?)", [(str(r),) for r in given]
-            )
+        store.add_roots(given)
+        known = store.file_hashes()
         current: dict[str, tuple[str, Path]] = {}  # file -> (hash, root)
-        for (root_text,) in conn.execute("SELECT path FROM roots").fetchall():
-            root = Path(root_text)
+        for root in store.roots():
             if not root.is_dir():
-                report.notices.append(f"{root}: folder is gone; its notes leave the library")
-                with conn:
-                    conn.execute("DELETE FROM roots WHERE path = ?", (root_text,))
+                # Unmounted or renamed for now: keep its notes (still answerable) and say so.
+                report.notices.append(
+                    f"warning: {root}: folder not found; its notes are kept as last indexed"
+                )
+                for file, digest in known.items():
+                    if Path(file).is_relative_to(root):
+                        current[file] = (digest, root)
                 continue
             for path in _note_files(root):
                 try:
@@ -107,7 +105,6 @@ def update_library(new_roots: list[Path], progress: Progress | None = None) -> L
                     continue
                 current[str(path)] = (digest, root)
 
-        known = store.file_hashes()
         removed = [f for f in known if f not in current]
         changed: dict[str, tuple[str, list[Lesson]]] = {}
         for file, (digest, root) in current.items():

@@ -97,12 +97,7 @@ class Searcher:
             return []
         out = []
         for store in self.stores:
-            rows = store.conn.execute(
-                "SELECT rowid, bm25(chunks_fts, 2.0, 1.0) FROM chunks_fts WHERE chunks_fts MATCH ?"
-                " ORDER BY 2 LIMIT ?",
-                (query, k),
-            ).fetchall()
-            out += [(store, rowid, -score) for rowid, score in rows]
+            out += [(store, rowid, score) for rowid, score in store.bm25(query, k)]
         return sorted(out, key=lambda r: -r[2])[:k]
 
     def search(
@@ -141,15 +136,9 @@ class Searcher:
             rowids = [rowid for s, rowid in keys if s == store_key]
             if not rowids:
                 continue
-            marks = ",".join("?" * len(rowids))
-            rows = store.conn.execute(
-                "SELECT rowid, id, lesson_id, lesson_title, section_id, section_title, heading, text,"
-                f" file, line, vector FROM chunks WHERE rowid IN ({marks})",
-                rowids,
-            ).fetchall()
             import numpy as np
 
-            for r in rows:
+            for r in store.chunk_rows(rowids):
                 vec = np.frombuffer(r[10], dtype=np.float32)
                 hits.append(Hit(store, *r[:10], dense=float(vec @ qvec)))
         return hits

@@ -17,7 +17,7 @@ Adding a screen (stats, demos, ...):
 What a screen can use on `self.app` (a `tui.app.TutorApp`): `course`, `db`,
 `data_ready` (asyncio.Event), `open_lesson(lesson_id, section_id)`,
 `open_chat(question)`, `refresh_summary()` (after writing reviews),
-`await get_answerer()` (the question answerer, loaded in a child process), and
+`await get_answerer()` (the facade, once its model is loaded in a worker), and
 `record_place(lesson_id, section_id)`. Slow work goes in a worker (`@work`); any
 course or user text goes into `Content`/`Text` or a widget with markup=False.
 """

@@ -21,7 +21,6 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Markdown, Static
 
 from tui.widgets import Keys, ModelStatus, SourceLink
-from tutor import chat
 from tutor.errors import TutorError
 
 STREAM_WORDS = 3  # words per streamed chunk
@@ -76,9 +75,12 @@ class TutorMessage(Vertical, can_focus=True):
         yield Vertical(classes="sources")
 
     def set_status(self, text: str) -> None:
-        self.query_one(".status", Static).update(Content.styled(text, "italic $text-muted"))
+        if self.is_attached:  # a message removed meanwhile has nobody to tell
+            self.query_one(".status", Static).update(Content.styled(text, "italic $text-muted"))
 
     def fail(self, text: str) -> None:
+        if not self.is_attached:
+            return
         self.add_class("-error")
         self.border_title = "Tutor"
         self.query_one(".status", Static).update(Content.styled(text, "$text-error"))
@@ -86,6 +88,8 @@ class TutorMessage(Vertical, can_focus=True):
     async def show(self, record: dict[str, Any], delay: float = 0.0) -> None:
         """Show an answer; with a delay, stream it in a few words at a time."""
         self.record = record
+        if not self.is_attached:
+            return
         self.query_one(".status", Static).display = False
         if not record["in_scope"]:
             self.add_class("-out-of-scope")
@@ -165,6 +169,7 @@ class ChatScreen(Screen):
         self._prefill = question
         self.session_id = session_id
         self._start_new = new_session
+        self._asked = False  # set by the first question typed on this screen
         self._ask_lock = asyncio.Lock()
 
     def compose(self) -> ComposeResult:
@@ -200,11 +205,13 @@ class ChatScreen(Screen):
         db = self.app.db
         if db is None:
             return
-        if self._start_new:
-            self.session_id = None
+        if self._start_new or self._asked:
+            # a question typed before the history loaded starts a chat of its own,
+            # rather than the old messages replacing it on screen
+            self.session_id = None if self._start_new else self.session_id
             return
         if self.session_id is None:
-            latest = chat.latest_session(db)
+            latest = self.app.tutor.chats.latest()
             self.session_id = latest.id if latest else None
         await self._show_session()
 
@@ -214,10 +221,9 @@ class ChatScreen(Screen):
         if self.session_id is None:
             self.sub_title = "new chat"
             return
-        records = chat.messages(self.app.db, self.session_id)
-        session = next(
-            (s for s in chat.list_sessions(self.app.db) if s.id == self.session_id), None
-        )
+        chats = self.app.tutor.chats
+        records = chats.messages(self.session_id)
+        session = chats.session(self.session_id)
         self.sub_title = session.title if session else ""
         for message in records:
             if message.role == "user":
@@ -278,6 +284,7 @@ class ChatScreen(Screen):
             self.notify("Type a question first.", severity="warning")
             return
         event.input.value = ""
+        self._asked = True
         log = self.query_one("#log", VerticalScroll)
         answer_widget = TutorMessage()
         await log.mount_all([UserMessage(question), answer_widget])
@@ -291,7 +298,7 @@ class ChatScreen(Screen):
             app = self.app
             await app.data_ready.wait()
             self._save("user", question)
-            if app.answerer_instance is None:
+            if not app.tutor.model_loaded:
                 widget.set_status(
                     "waiting for the model to load… (the first question takes a few seconds)"
                 )
@@ -310,12 +317,13 @@ class ChatScreen(Screen):
         db = self.app.db
         if db is None:
             return
+        chats = self.app.tutor.chats
         if self.session_id is None:
-            self.session_id = chat.new_session(db).id
+            self.session_id = chats.new().id
             self._start_new = False
-        chat.add_message(db, self.session_id, role, text, sources, in_scope)
+        chats.add(self.session_id, role, text, sources, in_scope)
         if role == "user":
-            session = next((s for s in chat.list_sessions(db, 5) if s.id == self.session_id), None)
+            session = chats.session(self.session_id)
             if session:
                 self.sub_title = session.title
 

@@ -1,14 +1,15 @@
 """Demos: small real trainings of the models the course teaches, drawn live.
 
-The list shows every demo in `tutor.demos.DEMOS`; Enter runs one. The demo runs in a
-thread worker (`Demo.run` yields events); the worker hands the UI a copy of its
+The list shows every demo in `tutor.demos.DEMOS`; Enter runs one. The demo trains
+in a child process (`tutor.demos.process.run_in_child`, so torch never holds this
+process's GIL); a thread worker reads its events and hands the UI a copy of its
 state at most every `DRAW_EVERY` seconds, so the plots (textual-plotext) and the
 latest picture (decision boundary, samples, attention heatmaps, drawn by
 `tutor.demos.render`) update live without flooding the screen. `s` (or Esc) stops
 a run: the demo's cancel event is set and it ends at its next step.
 
 After a run that finished, two or three multiple-choice questions about what it
-showed are asked and graded like any card (`tutor.grade.grade(kind="mcq")`).
+showed are asked and graded like any card (`Tutor.grade(kind="mcq")`).
 
 `DemosScreen(demo=None, lesson_id=None, quick=False)`: with `demo` (or a
 `lesson_id` that a demo teaches) the demo starts at once: the lesson reader's
@@ -81,7 +82,7 @@ class DemosScreen(Screen):
         self.questions: list[DemoQuestion] = []
         self.question_index = 0
         self.right = 0
-        self.draws = 0  # how many times the plots were redrawn (tests look at it)
+        self.drawn: list[tuple[int, int]] = []  # (step, total) of each redraw: tests read it
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -167,7 +168,9 @@ class DemosScreen(Screen):
         view = DemoView(demo.name, demo.title)
         last_draw = 0.0
         try:
-            for event in demo.run(quick=self.quick, cancel=cancel):
+            from tutor.demos.process import run_in_child
+
+            for event in run_in_child(demo.name, quick=self.quick, cancel=cancel):
                 view.update(event)
                 now = time.monotonic()
                 if event.kind in ("start", "done") or now - last_draw >= DRAW_EVERY:
@@ -189,8 +192,8 @@ class DemosScreen(Screen):
     def draw(self, state: dict[str, Any], cancel: threading.Event) -> None:
         if cancel is not self.cancel or not self.is_attached:
             return
-        self.draws += 1
         step, total = state["step"], max(state["total"], 1)
+        self.drawn.append((step, total))
         if self.state == "running":
             self.set_status(f"{state['device']} · step {step} of {total} · s stop")
         self.query_one("#run-progress", ProgressBar).update(total=total, progress=step)
@@ -283,12 +286,11 @@ class DemosScreen(Screen):
     def answer(self, n: int) -> None:
         if self.state != "questions":
             return
-        from tutor.grade import grade
 
         q = self.questions[self.question_index]
         if not 1 <= n <= len(q.choices):
             return
-        result = grade(q.prompt, q.answer, str(n), kind="mcq", choices=q.choices)
+        result = self.app.tutor.grade(q.prompt, q.answer, str(n), kind="mcq", choices=q.choices)
         self.right += int(result.correct)
         self.state = "answered"
         verdict = (

@@ -28,6 +28,7 @@ class HomeScreen(Screen):
         Binding("z", "app.open('quiz')", "Quiz"),
         Binding("s", "app.open('stats')", "Stats", show=False),
         Binding("d", "app.open('demos')", "Demos", show=False),
+        Binding("g", "app.open('glossary')", "Glossary", show=False),
     ]
 
     def compose(self) -> ComposeResult:

@@ -8,6 +8,8 @@ A whole lesson rendered as Markdown widgets took seconds to open; a page is quic
 
 from __future__ import annotations
 
+import re
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -36,8 +38,22 @@ def key_terms_markdown(lesson: Lesson) -> str:
     return "## Key terms\n\n" + "\n".join(lines)
 
 
-def section_markdown(section: Section) -> str:
-    return f"## {section.title}\n\n{section.body}"
+_FENCE_INFO = re.compile(r"^(\s*(?:```|~~~)\s*)([\w+-]+)[ \t]+[^\n]*$", re.M)
+_SOLUTION = re.compile(r"^#### Solution\s*\n.*?(?=^#{1,3} |\Z)", re.M | re.S)
+HIDDEN = "#### Solution\n\n*Hidden: press **s** to show the worked solutions.*\n\n"
+
+
+def section_markdown(section: Section, *, solutions: bool = True) -> str:
+    """A section as Markdown: fence labels cut to the language (```python runnable is
+    highlighted as python), and the exercises' worked solutions hidden until asked for."""
+    body = _FENCE_INFO.sub(r"\1\2", section.body)
+    if not solutions:
+        body = _SOLUTION.sub(HIDDEN, body)
+    return f"## {section.title}\n\n{body}"
+
+
+def has_solutions(section: Section) -> bool:
+    return bool(_SOLUTION.search(section.body))
 
 
 class LessonScreen(Screen):
@@ -57,6 +73,7 @@ class LessonScreen(Screen):
         Binding("n", "next_section", "Next §"),
         Binding("p", "previous_section", "Prev §"),
         Binding("t", "toggle_contents", "Contents"),
+        Binding("s", "toggle_solutions", "Solutions", tooltip="Show or hide worked solutions"),
         Binding("right_square_bracket", "next_lesson", "Next lesson", show=False),
         Binding("left_square_bracket", "previous_lesson", "Previous lesson", show=False),
     ]
@@ -70,9 +87,11 @@ class LessonScreen(Screen):
         ("Next lesson", "Open the next lesson in the course", "next_lesson"),
         ("Previous lesson", "Open the previous lesson", "previous_lesson"),
         ("Toggle contents", "Show or hide the table of contents", "toggle_contents"),
+        ("Show the solutions", "Reveal the worked solutions of the exercises", "toggle_solutions"),
     ]
 
     current: reactive[str] = reactive("", init=False)
+    show_solutions: reactive[bool] = reactive(False, init=False)
     """Id of the section on screen."""
 
     def __init__(self, lesson_id: str, section_id: str | None = None) -> None:
@@ -119,7 +138,7 @@ class LessonScreen(Screen):
         parts = []
         if index == 0:
             parts.append(lesson_front_markdown(self.lesson))
-        parts.append(section_markdown(section))
+        parts.append(section_markdown(section, solutions=self.show_solutions))
         if index == len(self.lesson.sections) - 1 and self.lesson.key_terms:
             parts.append(key_terms_markdown(self.lesson))
         return "\n\n".join(parts)
@@ -151,6 +170,13 @@ class LessonScreen(Screen):
         )
         self.query_one("#section-bar", Static).update(bar)
         self.app.record_place(self.lesson.id, section_id)
+
+    def action_toggle_solutions(self) -> None:
+        if not has_solutions(self.section):
+            self.notify("This section has no exercises; the last section of a lesson does.")
+            return
+        self.show_solutions = not self.show_solutions
+        self.go_to_section(self.current)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()

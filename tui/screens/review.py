@@ -1,11 +1,11 @@
 """The daily review (and, through `QuizScreen`, the quiz): one card at a time.
 
-The screen drives a `tutor.session.Session` exactly as its docstring says:
+The screen drives a `tutor.study.session.Session` (from `Tutor.session`) exactly
+as its docstring says:
 
     question  → the learner types an answer (Enter), or picks a choice with 1-4
-    grading   → `session.submit` runs in a thread worker; a short answer is graded
-                in the answerer's child process, which holds the sentence model
-                (waiting for it to load the first time, which takes seconds)
+    grading   → `session.submit` runs in a thread worker (a short answer loads the
+                ONNX sentence model on first use: about half a second)
     feedback  → verdict, reference answer, explanation and the teaching passage;
                 1-4 rate (Again/Hard/Good/Easy), Enter accepts the suggested rating
     rated     → `session.rate` commits the review to SQLite *before* the next card
@@ -21,7 +21,6 @@ reviews without rescheduling anything.
 from __future__ import annotations
 
 import time
-from datetime import datetime
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -33,8 +32,10 @@ from textual.widgets import Footer, Header, Input, Markdown, OptionList, Progres
 from textual.widgets.option_list import Option
 
 from tutor.errors import TutorError
+from tutor.study.clock import describe_wait
+from tutor.study.schedule import RATING_NAMES
 
-RATING_LABELS = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
+RATING_LABELS = {int(rating): name for rating, name in RATING_NAMES.items()}
 VERDICT_STYLES = {
     "correct": ("✓ Correct", "bold $text-success"),
     "partial": ("◐ Partly right", "bold $text-warning"),
@@ -51,28 +52,6 @@ def keys_content(*pairs: tuple[str, str]) -> Content:
             parts.append(("  ·  ", "dim"))
         parts += [(key, "bold $accent"), f" {label}"]
     return Content.assemble(*parts)
-
-
-def describe_wait(seconds: float) -> str:
-    """'in 10 min', 'in 5 h', 'tomorrow', 'in 12 days' for a time from now."""
-    if seconds <= 0:
-        return "now"
-    if seconds < 3600:
-        return f"in {max(1, round(seconds / 60))} min"
-    if seconds < 86400:
-        return f"in {round(seconds / 3600)} h"
-    days = round(seconds / 86400)
-    return "tomorrow" if days <= 1 else f"in {days} days"
-
-
-def next_due(db, now: datetime) -> datetime | None:
-    """When the earliest reviewed active card falls due (None when nothing is scheduled)."""
-    from tutor.srs import parse_iso
-
-    row = db.execute(
-        "SELECT min(due) FROM cards WHERE status = 'active' AND last_review IS NOT NULL"
-    ).fetchone()
-    return parse_iso(row[0]) if row and row[0] else None
 
 
 class ReviewScreen(Screen):
@@ -168,46 +147,22 @@ class ReviewScreen(Screen):
 
     # ----------------------------------------------------------------- session
 
-    def card_ids(self, db, now: datetime) -> list[str] | None:
-        """The ids to go through, or None to let the Session build its own queue."""
-        if self._ids is not None:
-            return list(self._ids)
-        if not (self.lesson_id and self.section_id):
-            return None
-        from tutor import session as tsession
-        from tutor.cards import list_cards
-
-        in_section = {
-            c.id for c in list_cards(db, lesson=self.lesson_id) if c.section_id == self.section_id
-        }
-        if not in_section:
-            self.section_id = None  # no card tests this section: quiz the lesson
-            return None
-        if self.cram:
-            ordered = tsession.cram_ids(db, now, lesson=self.lesson_id)
-        else:
-            ordered = tsession.quiz_ids(db, now, lesson=self.lesson_id, limit=len(in_section) * 4)
-            ordered += [i for i in sorted(in_section) if i not in ordered]
-        limit = self.limit or tsession.DEFAULT_QUIZ_SIZE
-        return [i for i in ordered if i in in_section][:limit]
-
     def start_session(self) -> None:
-        from tutor.session import Session
-        from tutor.store import utcnow
-
-        db = self.app.db
-        if db is None:
+        if self.app.db is None:
             self.show_empty("The store is not open yet; try again in a moment.")
             return
-        ids = self.card_ids(db, utcnow())
-        self.session = Session(
-            db,
-            self.MODE,
-            lesson=self.lesson_id,
-            limit=self.limit,
-            cram=self.cram,
-            ids=ids,
-        )
+        try:
+            self.session = self.app.tutor.session(
+                self.MODE,
+                lesson=self.lesson_id,
+                section=self.section_id,
+                limit=self.limit,
+                cram=self.cram,
+                ids=None if self._ids is None else list(self._ids),
+            )
+        except TutorError as exc:
+            self.show_empty(str(exc))
+            return
         self._started = time.monotonic()
         self.number = 0
         self.title = self.heading()
@@ -304,7 +259,7 @@ class ReviewScreen(Screen):
     def submit(self, answer: str) -> None:
         if self.state != "question" or self.session is None:
             return
-        from tutor.session import check_answer
+        from tutor.study.session import check_answer
 
         try:
             check_answer(answer)
@@ -317,8 +272,8 @@ class ReviewScreen(Screen):
         self.query_one("#choices", OptionList).disabled = True
         card = self.session.current
         wait = "grading…"
-        if card is not None and card.kind == "short" and self.app.answerer_instance is None:
-            wait = "grading… (loading the sentence model the first time: a few seconds)"
+        if card is not None and card.kind == "short" and not self.app.tutor.model_loaded:
+            wait = "grading… (loading the sentence model the first time)"
         self.set_status(Content.styled(wait, "italic $text-muted"))
         self.refresh_bindings()
         self.grade(answer, duration_ms, self._token)
@@ -326,14 +281,7 @@ class ReviewScreen(Screen):
     @work(thread=True, exclusive=True, group="grade", exit_on_error=False)
     def grade(self, answer: str, duration_ms: int, token: int) -> None:
         try:
-            grader = None
-            if self.session.current is not None and self.session.current.kind == "short":
-                # the model lives in the answerer's process: one copy, and no torch here
-                answerer = self.app.call_from_thread(self.app.get_answerer)
-                if answerer is None:  # the app is shutting down
-                    return
-                grader = getattr(answerer, "grade", None)
-            sub = self.session.submit(answer, duration_ms, grader=grader)
+            sub = self.session.submit(answer, duration_ms, grader=self.app.tutor.grade)
         except Exception as exc:  # noqa: BLE001 — one line for the learner, never a crash
             message = str(exc) if isinstance(exc, TutorError) else f"{type(exc).__name__}: {exc}"
             self.app.call_from_thread(self.grade_failed, message, token)
@@ -445,14 +393,13 @@ class ReviewScreen(Screen):
         except TutorError as exc:
             self.notify(f"The review was not saved: {exc}", severity="error", markup=False)
             return
-        from tutor.srs import RATING_NAMES
-
         name = RATING_NAMES[result.rating]
         if result.cram:
             note = f"Recorded: {name} (cram: the schedule is unchanged)."
         else:
-            wait = describe_wait((result.due - result.reviewed_at).total_seconds())
-            note = f"Recorded: {name}. Next review {wait}."
+            note = (
+                f"Recorded: {name}. Next review {describe_wait(result.interval.total_seconds())}."
+            )
         self._last_recorded = Content.styled(note, "$text-muted")
         self.submission = None
         self.show_next()
@@ -477,10 +424,8 @@ class ReviewScreen(Screen):
         if summary.reviewed == 0 and summary.skipped == 0:
             self.show_empty()
             return
-        from tutor.store import utcnow
-
-        now = utcnow()
-        due = next_due(session.db, now)
+        now = self.app.tutor.clock()
+        due = self.app.tutor.next_due()
         minutes = (time.monotonic() - self._started) / 60
         right = summary.verdicts.get("correct", 0)
         partial = summary.verdicts.get("partial", 0)
@@ -527,16 +472,11 @@ class ReviewScreen(Screen):
         self.query_one("#card").display = False
         self.query_one("#progress-text", Static).update(Content.styled(self.heading(), "bold"))
         if message is None:
-            db = self.app.db
-            count = 0
-            if db is not None:
-                count = db.execute("SELECT count(*) FROM cards WHERE status = 'active'").fetchone()[
-                    0
-                ]
+            count = self.app.tutor.card_count() if self.app.db is not None else 0
             if count == 0:
                 message = (
-                    "There are no review cards yet. They are made from the course once the "
-                    "model has loaded (see the home screen); come back in a minute."
+                    "There are no review cards yet. They are made from the course as it "
+                    "loads (see the home screen); come back in a moment."
                 )
             elif self.MODE == "review":
                 message = "Nothing is due right now. Well done!"

@@ -10,8 +10,6 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from tutor import chat
-
 
 class SessionsScreen(ModalScreen[int | None]):
     CSS_PATH = "modal.tcss"
@@ -25,7 +23,7 @@ class SessionsScreen(ModalScreen[int | None]):
             yield Static(Content(""), id="empty")
 
     def on_mount(self) -> None:
-        sessions = chat.list_sessions(self.app.db) if self.app.db is not None else []
+        sessions = self.app.tutor.chats.sessions() if self.app.db is not None else []
         options = self.query_one("#sessions", OptionList)
         for s in sessions:
             when = s.updated_at[:16].replace("T", " ")

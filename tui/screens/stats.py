@@ -1,7 +1,7 @@
 """Stats: today's numbers, retention, reviews per day and the due forecast as plots,
 a calendar heatmap of activity, and a per-lesson mastery table.
 
-Everything comes from `tutor.stats.compute_stats` (SQLite and numpy only), run in a
+Everything comes from `Tutor.stats` (SQLite and numpy only), run in a
 thread worker so a large review log never holds up the screen. The heatmap shows
 as many weeks as its box is wide (up to a year) and redraws on resize.
 """
@@ -85,7 +85,7 @@ class StatsScreen(Screen):
 
     def __init__(self, *, clock: Callable[[], datetime] | None = None) -> None:
         super().__init__()
-        from tutor.store import utcnow
+        from tutor.study.clock import utcnow
 
         self.clock = clock or utcnow
         self.stats = None
@@ -126,11 +126,9 @@ class StatsScreen(Screen):
 
     @work(thread=True, exclusive=True, group="stats", exit_on_error=False)
     def load(self) -> None:
-        from tutor.stats import compute_stats
-
         now = self.clock()
-        stats = compute_stats(self.app.db, now)
-        history = compute_stats(self.app.db, now, days=HEATMAP_DAYS).reviews_per_day
+        stats = self.app.tutor.stats(now)
+        history = self.app.tutor.review_history(HEATMAP_DAYS, now)
         self.app.call_from_thread(self.show, stats, history)
 
     def show(self, stats, history: list[tuple[str, int]]) -> None:

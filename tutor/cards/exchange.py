@@ -28,10 +28,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tutor.cards import SyncReport, list_cards, upsert_rows
+from tutor.cards.model import SyncReport
 from tutor.course import CLOZE_BLANK
 from tutor.errors import TutorError
-from tutor.store import utcnow
+from tutor.store.cards import list_cards
+from tutor.store.reviews import counts_by_card
+from tutor.study.clock import utcnow
+from tutor.text import safe_text
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -81,23 +84,38 @@ class ExchangeError(TutorError):
 # --- export -------------------------------------------------------------------------
 
 
-def _review_counts(db: sqlite_utils.Database) -> dict[str, int]:
-    return dict(db.execute("SELECT card_id, count(*) FROM reviews GROUP BY card_id").fetchall())
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: object) -> object:
+    """A CSV cell a spreadsheet will not run: text starting like a formula gets a "'"."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _uncell(value: str) -> str:
+    """Undo `_cell` on import, so an exported deck comes back as it was."""
+    return value[1:] if value.startswith("'") and value[1:2] in _FORMULA_START else value
 
 
 def export_csv(
     db: sqlite_utils.Database, path: Path | str, *, include_retired: bool = False
 ) -> int:
-    """Write every (active) card to a CSV file; returns the number of cards."""
+    """Write every (active) card to a CSV file; returns the number of cards.
+
+    Text that a spreadsheet would read as a formula (=, +, -, @ first) is written
+    with a leading apostrophe (CSV injection)."""
     cards = list_cards(db, status=None if include_retired else "active")
-    counts = _review_counts(db)
+    counts = counts_by_card(db)
     try:
         with open(path, "w", newline="", encoding="utf-8") as fh:
             writer = csv.writer(fh)
             writer.writerow(CSV_COLUMNS)
             for c in cards:
                 writer.writerow(
-                    [
+                    _cell(value)
+                    for value in [
                         c.id,
                         c.lesson_id,
                         c.lesson_title,
@@ -181,10 +199,37 @@ def export_anki(
         )
         count += 1
     try:
-        genanki.Package(list(decks.values())).write_to_file(str(path))
+        _write_package(genanki.Package(list(decks.values())), Path(path))
     except OSError as exc:
         raise ExchangeError(f"{path}: cannot write ({exc.strerror or exc})") from None
     return count
+
+
+def _write_package(package, path: Path) -> None:
+    """genanki's `write_to_file`, minus the copy of every card it leaves in the system
+    temp dir: the collection is built in a folder we remove, and the package is moved
+    into place whole, so a failed export never leaves half a file."""
+    import itertools
+    import shutil
+    import sqlite3
+    import tempfile
+    import time
+    import zipfile
+
+    with tempfile.TemporaryDirectory(prefix="tutor-anki-") as tmp:
+        collection = Path(tmp) / "collection.anki2"
+        conn = sqlite3.connect(collection)
+        try:
+            stamp = time.time()
+            package.write_to_db(conn.cursor(), stamp, itertools.count(int(stamp * 1000)))
+            conn.commit()
+        finally:
+            conn.close()
+        staged = Path(tmp) / "package.apkg"
+        with zipfile.ZipFile(staged, "w") as out:
+            out.write(collection, "collection.anki2")
+            out.writestr("media", "{}")
+        shutil.move(staged, path)  # a rename, or a copy across file systems
 
 
 # --- import ---------------------------------------------------------------------------
@@ -225,6 +270,7 @@ def card_id_for(front: str) -> str:
 
 def _parse_row(values: dict[str, str]) -> dict:
     """Validate one row; raises ValueError with the problem."""
+    values = {name: _uncell(value) for name, value in values.items()}
     for name, value in values.items():
         if len(value) > MAX_FIELD:
             raise ValueError(
@@ -279,6 +325,7 @@ def import_csv(
     db: sqlite_utils.Database, path: Path | str, *, now: datetime | None = None
 ) -> ImportReport:
     """Import cards from a CSV file (see the module docstring for the columns)."""
+    from tutor.cards.sync import _rank, upsert
     from tutor.course import slugify
 
     path = Path(path)
@@ -290,7 +337,7 @@ def import_csv(
     if b"\0" in data[:8192]:
         raise ExchangeError(f"{name}: not a CSV file (it contains binary data)")
     try:
-        text = data.decode("utf-8-sig")
+        text = safe_text(data.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise ExchangeError(
@@ -364,7 +411,7 @@ def import_csv(
                 "kind": parsed["kind"],
                 "lesson_id": "csv-" + slugify(lesson_title),
                 "lesson_title": lesson_title,
-                "lesson_order": 200_000 + lessons[lesson_title],
+                "lesson_order": _rank("csv") * 100_000 + lessons[lesson_title],
                 "position": line,
                 "section_id": None,
                 "question": parsed["question"],
@@ -381,7 +428,7 @@ def import_csv(
         )
     if rows:
         sync = SyncReport("csv")
-        upsert_rows(db, rows, "csv", now or utcnow(), retire_missing=False, report=sync)
+        upsert(db, rows, "csv", now or utcnow(), report=sync)
         report.added = sync.added
         report.updated = sync.updated + sync.reactivated
         report.unchanged = sync.unchanged

@@ -118,3 +118,28 @@ def messages(db: sqlite_utils.Database, session_id: int) -> list[ChatMessage]:
 def _title(text: str) -> str:
     title = " ".join(text.split())
     return title if len(title) <= TITLE_LENGTH else title[: TITLE_LENGTH - 1] + "…"
+
+
+class ChatHistory:
+    """The chat functions above, bound to one database (what `Tutor.chats` hands out)."""
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self._db = db
+
+    def new(self, title: str = "New chat") -> ChatSession:
+        return new_session(self._db, title)
+
+    def sessions(self, limit: int = 100) -> list[ChatSession]:
+        return list_sessions(self._db, limit)
+
+    def session(self, session_id: int) -> ChatSession | None:
+        return next((s for s in list_sessions(self._db, 10_000) if s.id == session_id), None)
+
+    def latest(self) -> ChatSession | None:
+        return latest_session(self._db)
+
+    def add(self, session_id: int, role: str, text: str, sources=None, in_scope: bool = True):
+        return add_message(self._db, session_id, role, text, sources, in_scope)
+
+    def messages(self, session_id: int) -> list[ChatMessage]:
+        return messages(self._db, session_id)

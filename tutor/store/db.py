@@ -11,9 +11,10 @@ import json
 import sqlite3
 import sys
 import time
-from collections.abc import Callable
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from tutor import paths
 from tutor.errors import TutorError
@@ -43,10 +44,6 @@ sqlite_utils = _import_sqlite_utils()
 
 class StoreError(TutorError):
     """The data file cannot be used (corrupt, not a database, newer schema)."""
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def _migration_1(db: sqlite_utils.Database) -> None:
@@ -184,6 +181,10 @@ def connect(path: Path | str | None = None) -> sqlite_utils.Database:
     """Open (creating or migrating) the learner's database."""
     path = Path(path) if path else paths.db_path()
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"{path.parent}: cannot create the data folder ({exc.strerror})") from None
+    try:
         conn = sqlite3.connect(
             str(path), timeout=10.0, isolation_level=None, check_same_thread=False
         )
@@ -228,19 +229,12 @@ def migrate(db: sqlite_utils.Database) -> None:
             f"is newer than this tutor understands ({SCHEMA_VERSION}); upgrade tutor"
         )
     for target in range(version, SCHEMA_VERSION):
-        conn = db.conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with write_txn(db) as conn:
             # Re-read under the write lock: another tutor may have migrated meanwhile.
             if schema_version(db) > target:
-                conn.execute("COMMIT")
                 continue
             MIGRATIONS[target](db)
             conn.execute(f"PRAGMA user_version = {target + 1}")
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
 
 
 def integrity(db: sqlite_utils.Database) -> str:
@@ -255,3 +249,40 @@ def get_setting(db: sqlite_utils.Database, key: str, default=None):
 
 def set_setting(db: sqlite_utils.Database, key: str, value) -> None:
     db["settings"].upsert({"key": key, "value": json.dumps(value)}, pk="key")
+
+
+@contextmanager
+def write_txn(db: sqlite_utils.Database) -> Iterator[sqlite3.Connection]:
+    """One write transaction: BEGIN IMMEDIATE, COMMIT on success, ROLLBACK on any error.
+
+    IMMEDIATE takes the write lock up front, so two tutors writing at once wait
+    out the busy timeout instead of failing half-way through.
+    """
+    conn = db.conn
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def read_setting_fast(db_path: Path, key: str) -> Any:
+    """One setting read with bare sqlite3, read-only (no migration, no sqlite-utils).
+
+    For the TUI's first paint (its theme) before the store proper is opened in a
+    worker; a missing file or table simply means "not set yet".
+    """
+    if not Path(db_path).exists():
+        return None
+    try:
+        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=0.5)
+        try:
+            row = conn.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
+        finally:
+            conn.close()
+        return json.loads(row[0]) if row else None
+    except (sqlite3.Error, ValueError):
+        return None

@@ -35,10 +35,3 @@ def last_place(db: sqlite_utils.Database) -> Place | None:
         "SELECT lesson_id, section_id, opened_at FROM progress ORDER BY opened_at DESC LIMIT 1"
     ).fetchone()
     return Place(*row) if row else None
-
-
-def place_in(db: sqlite_utils.Database, lesson_id: str) -> Place | None:
-    row = db.execute(
-        "SELECT lesson_id, section_id, opened_at FROM progress WHERE lesson_id = ?", [lesson_id]
-    ).fetchone()
-    return Place(*row) if row else None
