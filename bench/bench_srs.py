@@ -1,8 +1,8 @@
 """Scheduler figures at scale: 100k cards and 1M review-log rows in a temp database.
 
-- queue: `srs.build_queue` (today's due cards ordered by retrievability + new cards),
+- queue: `queue.build_queue` (today's due cards ordered by retrievability + new cards),
   p50/p95 over 30 runs; target < 50 ms.
-- record: `srs.record_review` (FSRS step + review row + card update, one committed
+- record: `schedule.record_review` (FSRS step + review row + card update, one committed
   transaction), p50/p95 over 300 reviews of due cards; target < 5 ms.
 - stats: `stats.compute_stats` in-process, p50 over 7 runs, and `tutor stats` as a user
   runs it (a new process, imports included), p50 over 3 runs.
@@ -27,8 +27,9 @@ from pathlib import Path
 from common import ROOT, pct, write_results
 from fsrs import Card, State
 
-from tutor import srs, store
-from tutor.stats import compute_stats
+from tutor import store
+from tutor.study import clock, queue, schedule
+from tutor.study.stats import compute_stats
 
 NOW = store.utcnow()
 
@@ -44,7 +45,7 @@ def populate(db, n_cards: int, n_reviews: int, seed: int = 1) -> dict:
         lesson = i * lessons // n_cards
         row = {
             "id": card_id,
-            "fsrs_id": srs.fsrs_id(card_id),
+            "fsrs_id": schedule.fsrs_id(card_id),
             "origin": "course",
             "source": "authored",
             "kind": "short",
@@ -55,8 +56,8 @@ def populate(db, n_cards: int, n_reviews: int, seed: int = 1) -> dict:
             "question": f"Question {i}?",
             "answer": f"Answer {i}",
             "status": "active",
-            "created_at": srs.iso(NOW - timedelta(days=400)),
-            "updated_at": srs.iso(NOW - timedelta(days=400)),
+            "created_at": clock.iso(NOW - timedelta(days=400)),
+            "updated_at": clock.iso(NOW - timedelta(days=400)),
         }
         if rng.random() < 0.8:
             stability = min(3650.0, rng.lognormvariate(2.5, 1.2))
@@ -81,8 +82,8 @@ def populate(db, n_cards: int, n_reviews: int, seed: int = 1) -> dict:
             step=card.step,
             stability=card.stability,
             difficulty=card.difficulty,
-            due=srs.iso(card.due),
-            last_review=srs.iso(card.last_review) if card.last_review else None,
+            due=clock.iso(card.due),
+            last_review=clock.iso(card.last_review) if card.last_review else None,
             fsrs=json.dumps(card.to_dict()),
         )
         cards.append(row)
@@ -102,7 +103,7 @@ def populate(db, n_cards: int, n_reviews: int, seed: int = 1) -> dict:
                 rng.choice(seen),
                 rng.choices((1, 2, 3, 4), (10, 15, 65, 10))[0],
                 3,
-                srs.iso(at),
+                clock.iso(at),
                 rng.randint(2000, 40000),
                 f"answer {k}",
                 "correct",
@@ -145,20 +146,20 @@ def main() -> None:
         size_mb = Path(tmp, "tutor.db").stat().st_size / 1e6
         print(f"populated {shape} in {build_s:.1f} s ({size_mb:.0f} MB)")
 
-        queue = srs.build_queue(db, NOW)
-        queue_ms = timed(lambda: srs.build_queue(db, NOW), 30)
+        today = queue.build_queue(db, NOW)
+        queue_ms = timed(lambda: queue.build_queue(db, NOW), 30)
         print(
-            f"queue: {len(queue.due)} due + {len(queue.new)} new; "
+            f"queue: {len(today.due)} due + {len(today.new)} new; "
             f"p50 {statistics.median(queue_ms):.1f} ms, p95 {pct(queue_ms, 95):.1f} ms"
         )
 
-        sched = srs.scheduler(db)
-        due = iter(queue.due)
+        sched = schedule.scheduler(db)
+        due = iter(today.due)
         record_ms = timed(
-            lambda: srs.record_review(
+            lambda: schedule.record_review(
                 db, next(due), 3, now=NOW, duration_ms=5000, answer="x", sched=sched
             ),
-            min(300, len(queue.due)),
+            min(300, len(today.due)),
         )
         print(
             f"record review: p50 {statistics.median(record_ms):.2f} ms, "
@@ -177,7 +178,7 @@ def main() -> None:
         "srs",
         {
             "command": ".venv/bin/python bench/bench_srs.py",
-            "data": {**shape, "db_mb": round(size_mb), "due_today": len(queue.due)},
+            "data": {**shape, "db_mb": round(size_mb), "due_today": len(today.due)},
             "queue_build_ms": {
                 "p50": round(statistics.median(queue_ms), 2),
                 "p95": round(pct(queue_ms, 95), 2),
