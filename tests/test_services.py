@@ -247,3 +247,19 @@ def test_escape_sequences_in_notes_and_cards_never_reach_the_terminal(tmp_path):
         assert "␛" in text  # made visible, not silently dropped
     quiz = runner.invoke(cli, ["quiz", "-n", "50"], input="/quit\n")
     assert "\x1b" not in quiz.output
+
+
+def test_a_first_sync_of_the_bundled_course_needs_no_model(tmp_path):
+    """The bundled index carries the key-term vectors, so new cards (and their
+    multiple-choice distractors) appear before any model is loaded."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from tutor.services import Tutor;"
+        f"t = Tutor(db_path={str(tmp_path / 'tutor.db')!r}); (r,) = t.sync_cards(notes=False);"
+        "assert r.added > 500, r;"
+        "assert any(c.source == 'gen-mcq' for c in t.cards());"
+        "sys.exit(1 if 'onnxruntime' in sys.modules or 'torch' in sys.modules else 0)"
+    )
+    assert subprocess.run([sys.executable, "-c", code], timeout=300).returncode == 0

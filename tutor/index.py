@@ -74,6 +74,7 @@ CREATE TABLE IF NOT EXISTS sentences (
 CREATE INDEX IF NOT EXISTS sentences_chunk ON sentences(chunk_rowid);
 CREATE TABLE IF NOT EXISTS everyday (text TEXT PRIMARY KEY, vector BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS roots (path TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS term_vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL);
 -- External content: FTS5 reads its columns from `chunks` by name, so the values
 -- indexed and the values given to 'delete' are the same stored strings.
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
@@ -313,6 +314,32 @@ class IndexStore:
             (chunk_id,),
         ).fetchone()
 
+    # -- key-term vectors (distractors for generated multiple-choice cards) -----
+
+    def add_term_vectors(self, course: Course) -> None:
+        """Embed the course's key terms with their definitions, once, at build time, so
+        a learner's first card sync needs no encoder (`tutor.cards.distractors`)."""
+        from tutor.cards.distractors import key_term_texts, vector_keys
+
+        texts = list(dict.fromkeys(key_term_texts(course)))
+        vectors = embed.encode(texts)
+        with self.conn:
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO term_vectors (key, vector) VALUES (?, ?)",
+                zip(vector_keys(texts), (_blob(v) for v in vectors), strict=True),
+            )
+
+    def term_vectors(self, keys: list[str]) -> dict[str, bytes]:
+        """{key: float32 bytes} of the stored key-term vectors among `keys`."""
+        marks = ",".join("?" * len(keys))
+        try:
+            rows = self.conn.execute(
+                f"SELECT key, vector FROM term_vectors WHERE key IN ({marks})", keys
+            ).fetchall()
+        except sqlite3.Error:  # an index built before this table: no seed, encode instead
+            return {}
+        return dict(rows)
+
     # -- the notes library's folders ----------------------------------------------
 
     def roots(self) -> list[Path]:
@@ -491,6 +518,7 @@ def build_course_index(course: Course, folder: Path, progress: Progress | None =
         rel = str(lesson.path.relative_to(course.root.parent))
         by_file[rel] = (hashlib.sha256(lesson.path.read_bytes()).hexdigest(), [lesson])
     store.replace_files(by_file, progress=progress)
+    store.add_term_vectors(course)
     manifest = store.finish(content_hash(course_files(course.root), course.root), progress)
     store.close()
     # Swap the finished index in, file by file (the folder may be a package dir).

@@ -139,16 +139,32 @@ class Tutor:
         """Bring the cards in line with the course (and, for the bundled course, the notes).
 
         Cheap when nothing changed (a fingerprint of the files); otherwise it
-        generates cards and embeds only key terms with no cached vector.
+        generates cards and takes key-term vectors from the learner's cache or the
+        bundled index, embedding only those neither has (none, for the bundled course).
         """
         from tutor.cards.sync import sync_cards, sync_library
 
-        reports = [sync_cards(self.db, self.course, self.origin, now=self.clock())]
+        reports = [
+            sync_cards(self.db, self.course, self.origin, now=self.clock(), seed=self._term_seed)
+        ]
         if notes if notes is not None else self.bundled:
             library = sync_library(self.db, now=self.clock())
             if library is not None:
                 reports.append(library)
         return reports
+
+    def _term_seed(self, keys: list[str]) -> dict[str, bytes]:
+        """Key-term vectors stored in the bundled index (looked up by the hash of the text
+        embedded, so a stale index can only miss, never mislead)."""
+        if not (paths.bundled_index_dir() / "chunks.sqlite").exists():
+            return {}
+        from tutor.index import IndexStore
+
+        store = IndexStore(paths.bundled_index_dir())
+        try:
+            return store.term_vectors(keys)
+        finally:
+            store.close()
 
     def lessons_with_cards(self) -> list[tuple[str, str]]:
         from tutor.store.cards import lessons_with_cards

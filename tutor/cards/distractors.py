@@ -25,7 +25,7 @@ from rapidfuzz import fuzz
 from tutor.cards.generate import _is_plural, _term_pattern
 from tutor.cards.model import CardSpec
 from tutor.store import cards as card_rows
-from tutor.text import WORD, content_words
+from tutor.text import WORD, clean_markdown, content_words
 
 if TYPE_CHECKING:
     import numpy as np
@@ -125,16 +125,46 @@ def _vector_key(text: str) -> str:
     return hashlib.sha1(f"{MODEL_ID}\n{text}".encode()).hexdigest()
 
 
+def term_text(term: str, definition: str) -> str:
+    """What is embedded for a key term: with its definition, so neighbours are related
+    concepts, not look-alike words."""
+    return f"{term}: {definition}"
+
+
+def key_term_texts(course) -> list[str]:
+    """The texts `fill_mcq_choices` embeds for a course's front-matter key terms (the
+    course index stores their vectors, so a first sync needs no encoder)."""
+    return [
+        term_text(term, clean_markdown(definition))
+        for lesson in course.lessons
+        for term, definition in (lesson.key_terms or {}).items()
+    ]
+
+
+def vector_keys(texts: Sequence[str]) -> list[str]:
+    return [_vector_key(t) for t in texts]
+
+
+Seed = Callable[[list[str]], dict[str, bytes]]  # vector keys -> float32 bytes, where known
+
+
 def _term_vectors(
-    db: sqlite_utils.Database, texts: list[str], encoder: Encoder | None
+    db: sqlite_utils.Database, texts: list[str], encoder: Encoder | None, seed: Seed | None
 ) -> np.ndarray | None:
-    """Unit vectors for texts, from the cache; encodes (loading the model) only the missing."""
+    """Unit vectors for texts: from the learner's cache, then from `seed` (the bundled
+    index's), and only then from the encoder, for what is still missing."""
     import numpy as np
 
-    keys = [_vector_key(t) for t in texts]
+    keys = vector_keys(texts)
     cached = {
         k: np.frombuffer(v, dtype=np.float32) for k, v in card_rows.cached_vectors(db, keys).items()
     }
+    missing = [k for k in keys if k not in cached]
+    if missing and seed is not None:
+        seeded = seed(missing)
+        if seeded:
+            card_rows.save_vectors(db, list(seeded.items()))
+            cached.update({k: np.frombuffer(v, dtype=np.float32) for k, v in seeded.items()})
     missing = [i for i, k in enumerate(keys) if k not in cached]
     if missing:
         if encoder is None:
@@ -152,7 +182,11 @@ def _term_vectors(
 
 
 def fill_mcq_choices(
-    db: sqlite_utils.Database, specs: list[CardSpec], terms: dict[str, str], encoder
+    db: sqlite_utils.Database,
+    specs: list[CardSpec],
+    terms: dict[str, str],
+    encoder: Encoder | None,
+    seed: Seed | None = None,
 ) -> list[CardSpec]:
     """Give each gen-mcq spec its shuffled choices; drop those without 2+ distractors."""
     mcqs = [s for s in specs if s.source == "gen-mcq"]
@@ -160,7 +194,7 @@ def fill_mcq_choices(
         return specs
     names = list(terms)
     # a term with its definition: neighbours are related concepts, not look-alike words
-    vectors = _term_vectors(db, [f"{n}: {terms[n]}" for n in names], encoder)
+    vectors = _term_vectors(db, [term_text(n, terms[n]) for n in names], encoder, seed)
     index = {n: i for i, n in enumerate(names)}
     dropped: set[str] = set()
     for spec in mcqs:

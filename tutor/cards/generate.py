@@ -20,6 +20,7 @@ from __future__ import annotations
 import random
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from tutor.cards.model import CardSpec
 from tutor.chunking import SENTENCE_END, Chunk, chunk_lesson
@@ -60,6 +61,7 @@ def _sentences(chunks: list[Chunk]) -> list[_Sentence]:
     return out
 
 
+@lru_cache(maxsize=4096)
 def _term_pattern(term: str) -> re.Pattern:
     words = [re.escape(w) for w in term.split()]
     body = r"[\s-]+".join(words)

@@ -21,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tutor.cards.distractors import Encoder, fill_mcq_choices
+from tutor.cards.distractors import Encoder, Seed, fill_mcq_choices
 from tutor.cards.generate import GENERATOR_VERSION, generate_cards
 from tutor.cards.model import CardSpec, SyncReport
 from tutor.course import Course, slugify
@@ -121,9 +121,13 @@ def sync_cards(
     *,
     now: datetime | None = None,
     encoder: Encoder | None = None,
+    seed: Seed | None = None,
     force: bool = False,
 ) -> SyncReport:
-    """Make the cards of `origin` (by default the course folder's own) match `course`."""
+    """Make the cards of `origin` (by default the course folder's own) match `course`.
+
+    `seed` looks up key-term vectors computed ahead (the bundled index's) before
+    the encoder is run for the missing ones."""
     origin = origin or course_origin(course.root)
     now = now or utcnow()
     report = SyncReport(origin)
@@ -156,7 +160,7 @@ def sync_cards(
         if spec.id not in seen:
             seen.add(spec.id)
             unique.append(spec)
-    unique = fill_mcq_choices(db, unique, terms, encoder)
+    unique = fill_mcq_choices(db, unique, terms, encoder, seed)
     rows = [card_row(s, origin, lesson_order.get(s.lesson_id, 0)) for s in unique]
     upsert(db, rows, origin, now, retire_missing=True, report=report)
     set_setting(db, setting, fingerprint)
