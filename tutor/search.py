@@ -9,11 +9,11 @@ are searched as one: cosine scores are comparable across them (same model).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from tutor.index import IndexStore
+from tutor.text import STOPWORDS, words
 
 if TYPE_CHECKING:
     import numpy as np
@@ -26,17 +26,6 @@ RRF_K = 10
 CANDIDATES = 30  # per retriever, before fusion
 SENTENCE_WEIGHT = 0.1  # of a chunk's best cosine (its own or one sentence's) in its score
 MODES = ("bm25", "dense", "hybrid", "hybrid+sentence")
-
-# Function words carry no topic; dropping them keeps the bm25 OR-query small.
-STOPWORDS = frozenset(
-    """a about above after again all also am an and any are as at be because been before being
-    between both but by can could did do does doing don down during each few for from further get
-    got had has have having he her here hers him his how i if in into is it its just like me
-    more most my no nor not now of off on once only or other our out over own really same she
-    should so some such than that the their them then there these they this those through to
-    too under until up very was way we were what when where which while who whom why will with
-    would you your yours thing things stuff kind sort mean means""".split()
-)
 
 
 @dataclass
@@ -59,8 +48,9 @@ class Hit:
 
 
 def query_terms(question: str) -> list[str]:
-    words = re.findall(r"[a-z0-9]+", question.lower())
-    return [w for w in dict.fromkeys(words) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
+    """The question's topic words, once each, in order (for the bm25 OR-query)."""
+    found = words(question)
+    return [w for w in dict.fromkeys(found) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
 
 
 def fts_query(question: str) -> str | None:

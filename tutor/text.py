@@ -20,7 +20,7 @@ STOPWORDS = frozenset(
     more most my no nor not now of off on once only or other our out over own really same she
     should so some such than that the their them then there these they this those through to
     too under until up very was way we were what when where which while who whom why will with
-    would you your yours thing things stuff kind sort mean means one""".split()
+    would you your yours thing things stuff kind sort mean means""".split()
 )
 
 
