@@ -16,7 +16,7 @@ from test_cards import write_course
 from tutor import store
 from tutor.cards.sync import sync_cards
 from tutor.cli import cli
-from tutor.cli.study import format_stats, run_plain
+from tutor.cli.terminal import format_stats, run_plain
 from tutor.course import load_course
 from tutor.store.cards import get_card, list_cards
 from tutor.study import clock as clock_days
