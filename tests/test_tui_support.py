@@ -87,8 +87,10 @@ def make_app(course: Path | None, data: Path, **kwargs):
 
 
 async def ready(pilot) -> None:
-    """Wait until the course and the store are loaded and the screen has settled."""
+    """Wait until the course, the store and the first card sync are done, and the screen
+    has settled."""
     await asyncio.wait_for(pilot.app.data_ready.wait(), 60)
+    await asyncio.wait_for(pilot.app.cards_ready.wait(), 120)
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
 

@@ -149,6 +149,7 @@ class TutorApp(App[None]):
         self.course: Course | None = None
         self.db: sqlite_utils.Database | None = None
         self.data_ready = asyncio.Event()
+        self.cards_ready = asyncio.Event()  # set once the first card sync has finished
         self._model_done = asyncio.Event()
         self._started_background = False
         self._bench_file = os.environ.get(BENCH_ENV)
@@ -227,6 +228,7 @@ class TutorApp(App[None]):
     def _data_failed(self, message: str) -> None:
         self.data_state = "error"
         self.data_ready.set()
+        self.cards_ready.set()
         self.notify(message, title="Cannot start", severity="error", timeout=30, markup=False)
 
     def refresh_summary(self) -> None:
@@ -296,8 +298,10 @@ class TutorApp(App[None]):
                 severity="warning",
                 markup=False,
             )
-            return
-        self.call_from_thread(self.refresh_summary)
+        else:
+            self.call_from_thread(self.refresh_summary)
+        finally:
+            self.call_from_thread(self.cards_ready.set)
 
     def _model_failed(self, message: str) -> None:
         self.model_message = message
