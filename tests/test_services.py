@@ -263,3 +263,16 @@ def test_a_first_sync_of_the_bundled_course_needs_no_model(tmp_path):
         "sys.exit(1 if 'onnxruntime' in sys.modules or 'torch' in sys.modules else 0)"
     )
     assert subprocess.run([sys.executable, "-c", code], timeout=300).returncode == 0
+
+
+def test_the_glossary_has_every_key_term_once_and_finds_a_typo():
+    entries = Tutor().glossary()
+    names = [e.term.casefold() for e in entries]
+    assert len(names) == len(set(names)) > 150
+    assert all(e.section_id for e in entries)  # each points at the section that teaches it
+    adam = Tutor().glossary("ADAM")
+    assert [e.term for e in adam] == ["Adam"] and adam[0].lesson_id == "optimizers"
+    result = CliRunner().invoke(cli, ["glossary", "overfiting", "--json"])
+    found = json.loads(result.stdout)["entries"]
+    assert found and found[0]["term"] == "overfitting"
+    assert CliRunner().invoke(cli, ["glossary", "zzzzqx"]).exit_code == 1

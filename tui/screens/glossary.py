@@ -31,6 +31,7 @@ class GlossaryScreen(Screen):
         self.title = "Glossary"
         self._initial = term
         self.entries = []
+        self._shown = 0
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -54,6 +55,10 @@ class GlossaryScreen(Screen):
         terms = self.query_one("#terms", OptionList)
         terms.clear_options()
         shown = [e for e in self.entries if wanted in e.term.casefold()] if wanted else self.entries
+        if wanted and not shown:  # a typo: the closest names, as `tutor glossary` finds them
+            from tutor.glossary import lookup
+
+            shown = lookup(self.entries, text)
         terms.add_options(
             Option(Content.assemble((e.term, "bold"), (f"  {e.lesson_title}", "dim")), id=str(i))
             for i, e in enumerate(self.entries)
@@ -63,6 +68,7 @@ class GlossaryScreen(Screen):
         if shown:
             terms.highlighted = 0
         self.describe(shown[0] if shown else None)
+        self._shown = len(shown)
 
     def describe(self, entry) -> None:
         box = self.query_one("#definition", Static)
@@ -82,7 +88,7 @@ class GlossaryScreen(Screen):
 
     @on(OptionList.OptionHighlighted, "#terms")
     def highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        if event.option.id is not None:
+        if event.option.id is not None and self._shown:
             self.describe(self.entries[int(event.option.id)])
 
     @on(Input.Submitted, "#filter")

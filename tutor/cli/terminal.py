@@ -19,11 +19,13 @@ from tutor.study import schedule
 from tutor.study.clock import describe_wait
 from tutor.study.session import AnswerError, Session, SessionSummary, Submission
 from tutor.study.stats import Stats
+from tutor.text import clean_markdown
 
 READ_LIMIT = 64 * 1024  # bytes read per line; longer lines are drained and refused
 RATE_LINE = re.compile(r"^\s*rate\s*:\s*(\S+)\s*$", re.I)
 LETTERS = "abcdef"
 EXCERPT_CHARS = 320  # of the teaching chunk, shown after answering
+TITLE_CHARS = 36  # of a lesson title in the stats report, so a line fits 80 columns
 
 
 def read_line(stream: BinaryIO, limit: int = READ_LIMIT) -> bytes | AnswerError | None:
@@ -57,7 +59,7 @@ def format_feedback(sub: Submission) -> str:
     if card.source_heading:
         lines.append(f"Learn more: {card.source_heading} ({card.source_ref})")
     if card.source_text:
-        excerpt = " ".join(card.source_text.split())
+        excerpt = " ".join(clean_markdown(card.source_text).split())
         if len(excerpt) > EXCERPT_CHARS:
             excerpt = excerpt[:EXCERPT_CHARS].rsplit(" ", 1)[0] + " …"
         lines.append(f"  {excerpt}")
@@ -194,11 +196,12 @@ def format_stats(stats: Stats) -> str:
     lines.append(f"Due in the 23 days after: {later}")
     if stats.lessons:
         lines.append("Mastery by lesson (mean recall probability):")
-        width = max(len(ls.title) for ls in stats.lessons)
+        width = min(TITLE_CHARS, max(len(ls.title) for ls in stats.lessons))
         for ls in stats.lessons:
-            bar = "#" * round(ls.mastery * 20)
+            title = ls.title if len(ls.title) <= width else ls.title[: width - 1] + "…"
+            bar = "#" * round(ls.mastery * 10)
             lines.append(
-                f"  {ls.title:<{width}}  {ls.mastery:6.1%}  {bar:<20}  "
-                f"{ls.seen}/{ls.cards} seen, {ls.due} due"
+                f"  {title:<{width}} {ls.mastery:4.0%} {bar:<10} {ls.seen}/{ls.cards} seen, "
+                f"{ls.due} due"
             )
     return "\n".join(lines)
