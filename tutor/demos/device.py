@@ -12,8 +12,6 @@ from tutor.errors import TutorError
 if TYPE_CHECKING:
     import torch
 
-DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
-
 
 def _mps_available() -> bool:
     import torch
