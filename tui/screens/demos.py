@@ -167,14 +167,17 @@ class DemosScreen(Screen):
 
         view = DemoView(demo.name, demo.title)
         last_draw = 0.0
+        mid_run = False  # the first step is always drawn, however fast the demo runs
         try:
             from tutor.demos.process import run_in_child
 
             for event in run_in_child(demo.name, quick=self.quick, cancel=cancel):
                 view.update(event)
                 now = time.monotonic()
-                if event.kind in ("start", "done") or now - last_draw >= DRAW_EVERY:
+                first_step = not mid_run and 0 < view.step < view.total
+                if event.kind in ("start", "done") or first_step or now - last_draw >= DRAW_EVERY:
                     last_draw = now
+                    mid_run = mid_run or first_step
                     state = {
                         "device": str(view.device),
                         "step": view.step,
