@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from tutor.cli import cli
-from tutor.grade import Grade, grade, grade_many
+from tutor.grade import Grade, grade, grade_cloze, grade_many, grade_mcq
 from tutor.grading.features import lexical, reference_parts, swapped_reference
 from tutor.grading.text import close_enough, contradictions, edit_distance, normalize, stem
 
@@ -53,6 +53,39 @@ def test_edit_distance_counts_a_swap_as_one():
 def test_numbers_are_never_typos():
     assert close_enough("14 GB", "14gb") == (True, True)
     assert close_enough("15 GB", "14 GB") == (False, False)
+
+
+def test_a_different_real_word_is_never_a_typo():
+    # each of these passed as "a small typo" before (walk-through, issue 11)
+    for answer, target in [
+        ("decrease", "increase"),
+        ("decoder", "encoder"),
+        ("minimum", "maximum"),
+        ("Unsupervised learning.", "Supervised learning."),
+        ("form", "from"),
+        ("the decoder", "the encoder"),
+    ]:
+        assert close_enough(answer, target) == (False, False), answer
+
+
+def test_misspellings_plurals_and_british_spelling_still_match():
+    for answer, target in [
+        ("gradeint", "gradient"),
+        ("sigmiod", "sigmoid"),
+        ("backpropogation", "backpropagation"),
+        ("droput", "dropout"),
+        ("gradients", "gradient"),
+        ("normalisation", "normalization"),
+        ("colour", "color"),
+    ]:
+        assert close_enough(answer, target) == (True, False), answer
+
+
+def test_cloze_and_mcq_reject_the_opposite_word():
+    assert grade_cloze("increase", "decrease").verdict == "incorrect"
+    assert grade_cloze("encoder", "decoder").verdict == "incorrect"
+    assert grade_cloze("encoder", "encodr").verdict == "correct"
+    assert grade_mcq("Supervised learning", "Unsupervised learning").verdict == "incorrect"
 
 
 def test_stem_groups_word_forms():

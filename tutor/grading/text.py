@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _ARTICLES = ("the ", "a ", "an ")
 _DIGIT_GROUP = re.compile(r"(?<=\d)[,\s_](?=\d{3}\b)")
@@ -41,28 +42,12 @@ def squash(text: str) -> str:
     return normalize(text).replace(" ", "")
 
 
-def edit_distance(a: str, b: str, limit: int | None = None) -> int:
-    """Optimal-string-alignment distance (insert, delete, substitute, swap two neighbours).
+def edit_distance(a, b, limit: int | None = None) -> int:
+    """Optimal-string-alignment distance (insert, delete, substitute, swap two neighbours),
+    over characters or any sequences; with `limit`, limit + 1 once it must exceed it."""
+    from rapidfuzz.distance import OSA
 
-    With `limit`, stops early and returns limit + 1 once the distance must exceed it.
-    """
-    if a == b:
-        return 0
-    if limit is not None and abs(len(a) - len(b)) > limit:
-        return limit + 1
-    prev2: list[int] = []
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, start=1):
-        cur = [i] + [0] * len(b)
-        for j, cb in enumerate(b, start=1):
-            cost = ca != cb
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                cur[j] = min(cur[j], prev2[j - 2] + 1)
-        if limit is not None and min(cur) > limit:
-            return limit + 1
-        prev2, prev = prev, cur
-    return prev[-1]
+    return OSA.distance(a, b, score_cutoff=limit)
 
 
 def typo_allowance(target: str) -> int:
@@ -81,7 +66,9 @@ def close_enough(answer: str, target: str) -> tuple[bool, bool]:
     """(matches, exactly) for two texts after normalisation, forgiving small typos.
 
     Numbers are never "typos": the digits in both must be identical, so 15 GB
-    does not pass for 14 GB.
+    does not pass for 14 GB. Nor is a different real word: "decrease" is not a
+    typo of "increase", nor "decoder" of "encoder", "unsupervised" of
+    "supervised" or "minimum" of "maximum" (see `_different_word`).
     """
     a, t = squash(answer), squash(target)
     if not a or not t:
@@ -91,7 +78,67 @@ def close_enough(answer: str, target: str) -> tuple[bool, bool]:
     if re.findall(r"\d+", a) != re.findall(r"\d+", t):
         return False, False
     allowance = typo_allowance(t)
-    return edit_distance(a, t, allowance) <= allowance, False
+    if edit_distance(a, t, allowance) > allowance:
+        return False, False
+    a_words, t_words = normalize(answer).split(), normalize(target).split()
+    if len(a_words) != len(t_words):  # a space typo ("fine tuning"): compare whole
+        return not _different_word(a, t), False
+    return all(x == y or not _different_word(x, y) for x, y in zip(a_words, t_words)), False
+
+
+# a change confined to the first letters makes another word, not a typo of this one
+_PREFIX_SPAN = 3
+_NEGATING_PREFIXES = ("un", "de", "in", "im", "il", "ir", "non", "dis", "anti", "mis", "counter")
+
+
+def _different_word(answer: str, target: str) -> bool:
+    """Whether `answer` is another word rather than a misspelling of `target`.
+
+    Three signs, each seen in a real near-miss: one word is the other with a
+    negating prefix ("unsupervised"/"supervised"); the two differ only in their
+    first letters ("decrease"/"increase", "decoder"/"encoder",
+    "underfitting"/"overfitting", "minimum"/"maximum"); or the answer is itself
+    an English word of the bundled model's vocabulary ("form" for "from").
+    """
+    if answer == target or _spelling_variant(answer, target):
+        return False
+    for prefix in _NEGATING_PREFIXES:
+        if answer == prefix + target or target == prefix + answer:
+            return True
+    common = 0
+    for x, y in zip(reversed(answer), reversed(target)):
+        if x != y:
+            break
+        common += 1
+    if common >= 4 and max(len(answer), len(target)) - common <= _PREFIX_SPAN:
+        return True
+    return answer in _english_words()
+
+
+def _spelling_variant(a: str, b: str) -> bool:
+    """The same word in another number or spelling: a plural ("gradients"), or
+    British for American ("normalisation", "colour")."""
+    short, long_ = sorted((a, b), key=len)
+    if long_.startswith(short) and long_[len(short) :] in ("s", "es"):
+        return True
+
+    def american(w: str) -> str:
+        return w.replace("our", "or").replace("is", "iz").replace("ys", "yz")
+
+    return american(a) == american(b)
+
+
+@lru_cache(maxsize=1)
+def _english_words() -> frozenset[str]:
+    """Whole words (4+ letters) of the bundled MiniLM word-piece vocabulary (30k
+    entries, about 20k of them English words): read as text, no model loaded."""
+    from tutor.embed import model_path
+
+    try:
+        lines = (model_path() / "vocab.txt").read_text(encoding="utf-8").split()
+    except OSError:
+        return frozenset()
+    return frozenset(w for w in lines if len(w) >= 4 and w.isalpha() and w.isascii())
 
 
 # ---------------------------------------------------------------- word level
