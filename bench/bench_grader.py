@@ -1,223 +1,330 @@
-"""Benchmark the answer grader; prints a table and writes bench/results/grader.json.
+"""Benchmark the free-text grader; prints tables and writes bench/results/grader.json.
 
-Figures:
-  * SemEval-2013 Task 7 training data (Dzikovska et al. 2013, CC BY 4.0):
-    cross-validated macro-F1, GroupKFold by question, cosine baseline vs shipped
-    (the same CV as scripts/fit_grader.py; skipped with --no-semeval);
-  * every bench/data/graded-*.yaml: accuracy correct-vs-not and 3-way, per trap,
-    for the shipped grader and for the cosine baseline;
-  * warm latency: p50 / p95 ms per free-text answer, one at a time and batched.
+Measured on answers the shipped grader never trained on, with two baselines in
+the same run:
 
-    .venv/bin/python bench/bench_grader.py [--no-semeval]
+  * "cosine": the max cosine of the answer to the references, with the threshold
+    that is best on the course answers' train part (the plain-MiniLM baseline);
+  * "before": the grader shipped before this one (commit BASELINE_REV), run from
+    a git worktree of that commit through its own `tutor grade --json -`.
+
+Sets (bench/data/course-answers/, split fixed in bench/course_answers.py):
+  * heldout-items: every answer to 36 items the grader never saw an answer to;
+  * heldout-answers: 12 % of the answers to the other items, whose remaining
+    answers are the grader's item evidence (as for a bundled card);
+  * blind-*.yaml, when present: the set written after the grader was frozen,
+    reported on its own (measured once).
+For each: correct-vs-not accuracy, 3-way accuracy, per trap, per lesson; terse
+correct answers accepted; sibling / swapped / negated answers rejected.
+
+Also: SemEval-2013 Task 7 (Dzikovska et al. 2013, CC BY 4.0) 5-fold GroupKFold
+by question, macro-F1 (cosine; the tree model on the grader's features, fitted
+per fold; today's CV figure from its grader.json) — the shipped cross-encoder saw
+SemEval answers of every question, so it is measured there only on the answers
+it did not train on (seen questions); warm latency per answer (one at a time and
+batched) and a cold `tutor grade` process.
+
+    .venv/bin/python bench/bench_grader.py [--no-semeval] [--no-baseline]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import platform
+import os
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
-import yaml
+import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
-RESULTS = ROOT / "bench/results/grader.json"
+import course_answers as CA  # noqa: E402
+from common import pct, write_results  # noqa: E402
 
-
-def load_graded() -> list[dict]:
-    """Rows {question, reference, accept, kind, answer, label, trap, set} from graded-*.yaml."""
-    from tutor.course import load_course
-    from tutor.paths import content_dir
-
-    items = {item.id: item for item in load_course(content_dir()).items}
-    rows = []
-    for path in sorted((ROOT / "bench/data").glob("graded-*.yaml")):
-        for n, raw in enumerate(yaml.safe_load(path.read_text(encoding="utf-8")) or []):
-            if "item" in raw:
-                item = items.get(raw["item"])
-                if item is None:
-                    print(
-                        f"warning: {path.name} #{n}: unknown item {raw['item']!r}", file=sys.stderr
-                    )
-                    continue
-                question, reference, accept = item.question, item.answer, item.accept
-                kind, choices = item.type, item.choices
-            else:
-                question, reference = raw["question"], raw["reference"]
-                accept, kind, choices = raw.get("accept", []), raw.get("kind", "short"), []
-            rows.append(
-                {
-                    "question": question,
-                    "reference": reference,
-                    "accept": accept,
-                    "kind": kind,
-                    "choices": choices,
-                    "answer": str(raw.get("answer") or ""),
-                    "label": raw["label"],
-                    "trap": raw.get("trap") or "none",
-                    "set": path.stem,
-                }
-            )
-    return rows
+BASELINE_REV = "ef8f4ff"  # the last commit with the grader this one replaces
+SEMEVAL = ROOT.parent / "shared/datasets/semeval2013-2way-train.jsonl"
+REJECT_TRAPS = ("sibling", "swapped", "negation")
 
 
-def own_set(rows: list[dict]) -> dict:
-    import numpy as np
+def rows_for(items, answers, with_examples: bool) -> list[dict]:
+    from tutor.grading.examples import bundled
 
+    return [
+        {
+            "question": items[a.item].question,
+            "reference": items[a.item].reference,
+            "accept": list(items[a.item].accept),
+            "answer": a.text,
+            "examples": [e.to_dict() for e in bundled(a.item)] if with_examples else [],
+        }
+        for a in answers
+    ]
+
+
+def grade_new(rows: list[dict]) -> list[str]:
+    from tutor.grade import grade_many
+
+    return [g.verdict for g in grade_many(rows)]
+
+
+def grade_before(rows: list[dict]) -> list[str] | None:
+    """Verdicts of the grader at BASELINE_REV, from a temporary git worktree."""
+    tmp = Path(tempfile.mkdtemp(prefix="grader-before-"))
+    tree = tmp / "tree"
+    made = subprocess.run(
+        ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), BASELINE_REV],
+        capture_output=True,
+        text=True,
+    )
+    if made.returncode:
+        print(f"no baseline: {made.stderr.strip()}", file=sys.stderr)
+        return None
+    try:
+        lines = "".join(
+            json.dumps({k: r[k] for k in ("question", "reference", "accept", "answer")}) + "\n"
+            for r in rows
+        )
+        env = {**os.environ, "PYTHONPATH": str(tree)}
+        out = subprocess.run(
+            [sys.executable, "-m", "tutor.cli", "grade", "--json", "-"],
+            input=lines,
+            capture_output=True,
+            text=True,
+            cwd=tree,
+            env=env,
+            check=True,
+        )
+        return [json.loads(line)["verdict"] for line in out.stdout.splitlines() if line.strip()]
+    finally:
+        subprocess.run(
+            ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)],
+            capture_output=True,
+        )
+
+
+def cosine_scores(items, answers) -> np.ndarray:
     from tutor.embed import encode
-    from tutor.grade import grade_many, load_weights
 
-    keys = ("question", "reference", "answer", "kind", "accept", "choices")
-    grades = list(grade_many({k: r[k] for k in keys} for r in rows))
-
-    # the baseline: max cosine to reference + accepted answers, its CV-tuned threshold
-    base_t = load_weights().get("baseline_threshold", 0.5)
-    base = []
-    for r in rows:
-        if not r["answer"].strip():
-            base.append(False)
-            continue
-        vecs = encode([r["answer"], r["reference"], *r["accept"]])
-        base.append(float(np.max(vecs[1:] @ vecs[0])) >= base_t)
-
-    per_trap: dict[str, list[bool]] = defaultdict(list)
-    per_trap_base: dict[str, list[bool]] = defaultdict(list)
-    per_set: dict[str, list[tuple[bool, bool, bool]]] = defaultdict(list)
-    binary, three, base_ok, mistakes = [], [], [], []
-    for r, g, b in zip(rows, grades, base, strict=True):
-        ok = g.correct == (r["label"] == "correct")
-        binary.append(ok)
-        three.append(g.verdict == r["label"])
-        base_ok.append(b == (r["label"] == "correct"))
-        per_trap[r["trap"]].append(ok)
-        per_trap_base[r["trap"]].append(base_ok[-1])
-        per_set[r["set"]].append((ok, three[-1], base_ok[-1]))
-        if not ok:
-            mistakes.append(
-                {"set": r["set"], "answer": r["answer"][:120], "label": r["label"], **g.to_dict()}
+    texts = sorted(
+        {a.text for a in answers}
+        | {t for a in answers for t in (items[a.item].reference, *items[a.item].accept)}
+    )
+    vec = dict(zip(texts, encode(texts, batch_size=64), strict=True))
+    return np.array(
+        [
+            max(
+                float(vec[a.text] @ vec[t])
+                for t in (items[a.item].reference, *items[a.item].accept)
             )
-    return {
-        "answers": len(rows),
-        "sets": sorted({r["set"] for r in rows}),
-        "accuracy_correct_vs_not": round(sum(binary) / len(rows), 4),
-        "accuracy_3way": round(sum(three) / len(rows), 4),
-        "baseline_accuracy_correct_vs_not": round(sum(base_ok) / len(rows), 4),
-        "per_set": {
-            name: {
-                "n": len(v),
-                "correct_vs_not": round(sum(o for o, _, _ in v) / len(v), 4),
-                "3way": round(sum(t for _, t, _ in v) / len(v), 4),
-                "baseline_correct_vs_not": round(sum(b for _, _, b in v) / len(v), 4),
-            }
-            for name, v in sorted(per_set.items())
-        },
-        "per_trap": {
-            t: {
-                "n": len(v),
-                "shipped": round(sum(v) / len(v), 4),
-                "baseline": round(sum(per_trap_base[t]) / len(v), 4),
-            }
-            for t, v in sorted(per_trap.items())
-        },
-        "mistakes": [
-            {k: m[k] for k in ("set", "answer", "label", "verdict", "score")} for m in mistakes
-        ],
+            for a in answers
+        ]
+    )
+
+
+def best_cut(scores: np.ndarray, correct: np.ndarray) -> float:
+    grid = np.quantile(scores, np.linspace(0.02, 0.98, 97))
+    return float(max(grid, key=lambda t: ((scores >= t) == correct).mean()))
+
+
+def summary(answers, items, verdicts: list[str]) -> dict:
+    """The figures of one grader on one set."""
+    labels = [a.label for a in answers]
+    ok = [(v == "correct") == (lab == "correct") for v, lab in zip(verdicts, labels, strict=True)]
+    out = {
+        "n": len(answers),
+        "correct_vs_not": round(float(np.mean(ok)), 4),
+        "three_way": round(
+            float(np.mean([v == lab for v, lab in zip(verdicts, labels, strict=True)])), 4
+        ),
     }
-
-
-def latency(rows: list[dict]) -> dict:
-    from tutor.grade import grade, grade_many
-
-    short = [r for r in rows if r["kind"] == "short" and r["answer"].strip()][:60]
-    grade(short[0]["question"], short[0]["reference"], short[0]["answer"])  # warm up
-    times = []
-    for r in short:
-        start = time.perf_counter()
-        grade(r["question"], r["reference"], r["answer"], accept=r["accept"])
-        times.append((time.perf_counter() - start) * 1000)
-    keys = ("question", "reference", "answer", "accept")
-    start = time.perf_counter()
-    list(grade_many({k: r[k] for k in keys} for r in short))
-    batched = (time.perf_counter() - start) * 1000 / len(short)
-    times.sort()
-    return {
-        "answers": len(short),
-        "p50_ms": round(statistics.median(times), 1),
-        "p95_ms": round(times[int(0.95 * (len(times) - 1))], 1),
-        "batched_ms_per_answer": round(batched, 1),
-        "device": "cpu",
-        "machine": f"{platform.machine()}, {__import__('os').cpu_count()} CPUs",
+    terse = [
+        v
+        for a, v in zip(answers, verdicts, strict=True)
+        if a.trap == "terse" and a.label == "correct"
+    ]
+    if terse:
+        out["terse_correct_accepted"] = round(float(np.mean([v == "correct" for v in terse])), 4)
+        out["terse_correct_n"] = len(terse)
+    for trap in REJECT_TRAPS:
+        picked = [v for a, v in zip(answers, verdicts, strict=True) if a.trap == trap]
+        if picked:
+            out[f"{trap}_rejected"] = round(float(np.mean([v != "correct" for v in picked])), 4)
+    per_trap, per_lesson = defaultdict(list), defaultdict(list)
+    for a, good in zip(answers, ok, strict=True):
+        per_trap[a.trap].append(good)
+        per_lesson[items[a.item].lesson].append(good)
+    out["per_trap"] = {
+        k: [round(float(np.mean(v)), 3), len(v)] for k, v in sorted(per_trap.items())
     }
+    out["per_lesson"] = {
+        k: [round(float(np.mean(v)), 3), len(v)] for k, v in sorted(per_lesson.items())
+    }
+    return out
 
 
-def semeval() -> dict:
+def measure_sets(sets: dict, items, cut: float, baseline: bool) -> dict:
+    results = {}
+    for name, (answers, with_examples) in sets.items():
+        if not answers:
+            continue
+        rows = rows_for(items, answers, with_examples)
+        graders = {"new": grade_new(rows)}
+        scores = cosine_scores(items, answers)
+        graders["cosine"] = [
+            "correct" if s >= cut else "partial" if s >= cut - 0.15 else "incorrect" for s in scores
+        ]
+        if baseline:
+            before = grade_before(rows)
+            if before:
+                graders["before"] = before
+        results[name] = {g: summary(answers, items, v) for g, v in graders.items()}
+        print(f"\n{name} ({len(answers)} answers{', with item evidence' if with_examples else ''})")
+        print(f"  {'grader':8s} {'corr/not':>9s} {'3-way':>7s} {'terse ok':>9s} "
+              + " ".join(f"{t + ' rej':>12s}" for t in REJECT_TRAPS))  # fmt: skip
+        for g, s in results[name].items():
+            rej = " ".join(f"{s.get(f'{t}_rejected', float('nan')):12.3f}" for t in REJECT_TRAPS)
+            terse = s.get("terse_correct_accepted", float("nan"))
+            print(f"  {g:8s} {s['correct_vs_not']:9.3f} {s['three_way']:7.3f} {terse:9.3f} {rej}")
+        new = results[name]["new"]["per_trap"]
+        print("  new, per trap: " + ", ".join(f"{k} {v[0]:.2f} ({v[1]})" for k, v in new.items()))
+    return results
+
+
+def semeval_figures() -> dict:
+    """GroupKFold-by-question macro-F1 on SemEval: cosine, and the tree model on the
+    grader's features (no cross-encoder) fitted per fold; today's CV from its file."""
+    from sklearn.ensemble import GradientBoostingClassifier
+    from sklearn.metrics import f1_score
+    from sklearn.model_selection import GroupKFold
+
+    from tutor.grade import analyse_many, model_row
+
     sys.path.insert(0, str(ROOT / "scripts"))
-    import numpy as np
-    from fit_grader import DEFAULT_DATA, cross_validate, featurize, load
+    from train_grader import BASE_FEATURES, GB, SEED
 
-    if not DEFAULT_DATA.exists():
-        return {"skipped": f"{DEFAULT_DATA} not found"}
-    data = load(DEFAULT_DATA)
-    y = np.array([bool(r["correct"]) for r in data])
-    X, sigs, sems, shortcut = featurize(data)
-    from tutor.grade import load_weights
+    rows = [json.loads(line) for line in SEMEVAL.open(encoding="utf-8") if line.strip()]
+    analyses = analyse_many(
+        [
+            {"question": r["question"], "reference": r["references"][0], "accept": r["references"][1:], "answer": r["answer"]}
+            for r in rows
+        ],
+        cross=False,
+    )  # fmt: skip
+    y = np.array([1 if r["correct"] else 0 for r in rows])
+    groups = [r["qid"] for r in rows]
+    spec = {"features": list(BASE_FEATURES)}
+    X = np.stack([model_row(a.named, None, None, spec) for a in analyses])
+    cos = np.array([a.named.get("cos_ref", 0.0) for a in analyses])
+    shortcut = np.array(
+        [-1 if a.shortcut is None else int(a.shortcut[0] == "correct") for a in analyses]
+    )
+    pred_tree, pred_cos = np.zeros(len(y), int), np.zeros(len(y), int)
+    for tr, te in GroupKFold(5).split(X, y, groups):
+        cut = best_cut(cos[tr], y[tr] == 1)
+        pred_cos[te] = cos[te] >= cut
+        fit_rows = tr[shortcut[tr] < 0]
+        model = GradientBoostingClassifier(random_state=SEED, **GB).fit(X[fit_rows], y[fit_rows])
+        pred_tree[te] = model.predict(X[te])
+    pred_tree = np.where(shortcut >= 0, shortcut, pred_tree)
+    return {
+        "cosine": round(float(f1_score(y, pred_cos, average="macro")), 4),
+        "trees_on_features": round(float(f1_score(y, pred_tree, average="macro")), 4),
+        "n": len(y),
+    }
 
-    course_hi = load_weights().get("thresholds", {}).get("correct")
-    return cross_validate(data, X, y, sigs, sems, shortcut, course_hi=course_hi)
+
+def latency() -> dict:
+    from tutor.grade import grade, grade_many
+    from tutor.grading.examples import bundled
+
+    examples = [e.to_dict() for e in bundled("reg-overfit-def")]
+    question = "What is overfitting?"
+    reference = "When a model fits the training data so closely that it does worse on new data."
+    answers = [f"the model memorises the training set {i} and fails on new data" for i in range(40)]
+    grade(question, reference, "warm up", examples=examples)
+    one = []
+    for a in answers:
+        start = time.perf_counter()
+        grade(question, reference, a, examples=examples)
+        one.append((time.perf_counter() - start) * 1000)
+    rows = [
+        {"question": question, "reference": reference, "answer": a, "examples": examples}
+        for a in answers
+    ]
+    start = time.perf_counter()
+    list(grade_many(rows))
+    batched = (time.perf_counter() - start) * 1000 / len(rows)
+    cold = []
+    for _ in range(3):
+        start = time.perf_counter()
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "tutor.cli",
+                "grade",
+                "-q",
+                question,
+                "-r",
+                reference,
+                "-a",
+                answers[0],
+            ],
+            check=True,
+            capture_output=True,
+            cwd=ROOT,
+        )
+        cold.append(time.perf_counter() - start)
+    return {
+        "warm_ms_p50": round(statistics.median(one), 1),
+        "warm_ms_p95": round(pct(one, 95), 1),
+        "batched_ms_per_answer": round(batched, 1),
+        "cold_grade_s_median": round(statistics.median(cold), 2),
+    }
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--no-semeval", action="store_true", help="skip the SemEval CV")
-    args = parser.parse_args(argv)
-
-    rows = load_graded()
-    result = {"own_set": own_set(rows), "latency": latency(rows)}
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--no-semeval", action="store_true")
+    ap.add_argument("--no-baseline", action="store_true", help="skip the grader before this one")
+    args = ap.parse_args(argv)
+    items = CA.load_items()
+    parts = CA.parts(CA.load_answers())
+    train = parts["train"]
+    cut = best_cut(cosine_scores(items, train), np.array([a.label == "correct" for a in train]))
+    sets = {
+        "heldout-items": (parts["heldout-items"], False),
+        "heldout-answers": (parts["heldout-answers"], True),
+    }
+    blind = CA.load_answers("blind-*.yaml")
+    if blind:
+        known = {a.item for a in train}
+        sets["blind-after-freeze"] = ([a for a in blind if a.item in known], True)
+        sets["blind-after-freeze, new items"] = ([a for a in blind if a.item not in known], True)
+    payload = {
+        "course": measure_sets(sets, items, cut, not args.no_baseline),
+        "cosine_threshold": round(cut, 3),
+        "labels": dict(Counter(a.label for p in parts.values() for a in p)),
+    }
     if not args.no_semeval:
-        result["semeval_cv"] = semeval()
-    elif RESULTS.exists():
-        result["semeval_cv"] = json.loads(RESULTS.read_text()).get("semeval_cv")
-
-    own, lat, cv = result["own_set"], result["latency"], result.get("semeval_cv") or {}
-    print(f"{'figure':<52} {'baseline':>9} {'shipped':>9}")
-    if "shipped_macro_f1" in cv:
-        print(
-            f"{'SemEval 2-way CV macro-F1 (GroupKFold by question)':<52} "
-            f"{cv['baseline_cosine_macro_f1']:>9.3f} {cv['shipped_macro_f1']:>9.3f}"
-        )
-        if "shipped_at_course_threshold_macro_f1" in cv:
-            label = f"  same, at the course threshold {cv['shipped_at_course_threshold']:.2f}"
-            print(f"{label:<52} {'':>9} {cv['shipped_at_course_threshold_macro_f1']:>9.3f}")
-    print(
-        f"{'own set accuracy, correct vs not (n=' + str(own['answers']) + ')':<52} "
-        f"{own['baseline_accuracy_correct_vs_not']:>9.3f} {own['accuracy_correct_vs_not']:>9.3f}"
-    )
-    print(f"{'own set accuracy, 3-way':<52} {'':>9} {own['accuracy_3way']:>9.3f}")
-    for name, v in own["per_set"].items():
-        label = f"  {name} (n={v['n']}), 3-way {v['3way']:.3f}"
-        print(f"{label:<52} {v['baseline_correct_vs_not']:>9.3f} {v['correct_vs_not']:>9.3f}")
-    for trap, v in own["per_trap"].items():
-        label = f"  trap {trap} (n={v['n']})"
-        print(f"{label:<52} {v['baseline']:>9.3f} {v['shipped']:>9.3f}")
-    print(
-        f"latency warm: p50 {lat['p50_ms']} ms, p95 {lat['p95_ms']} ms per answer, "
-        f"batched {lat['batched_ms_per_answer']} ms/answer ({lat['machine']})"
-    )
-    for m in own["mistakes"]:
-        print(
-            f"  miss [{m['set']}] label={m['label']} got={m['verdict']} {m['score']}: {m['answer']}"
-        )
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {RESULTS.relative_to(ROOT)}")
-    return 0
+        payload["semeval_groupkfold_macro_f1"] = semeval_figures()
+        before = json.loads(subprocess.run(
+            ["git", "-C", str(ROOT), "show", f"{BASELINE_REV}:tutor/data/grader.json"],
+            capture_output=True, text=True, check=True).stdout)  # fmt: skip
+        payload["semeval_groupkfold_macro_f1"]["before"] = before.get("cv", {})
+        print(f"\nSemEval GroupKFold macro-F1: {payload['semeval_groupkfold_macro_f1']}")
+    payload["latency"] = latency()
+    print(f"\nlatency: {payload['latency']}")
+    write_results("grader", payload)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

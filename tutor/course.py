@@ -70,6 +70,8 @@ class QuizItem:
     choices: list[str] = field(default_factory=list)
     path: Path | None = None
     line: int = 0
+    # labelled answers for the grader (short items): [{"answer": …, "label": …}]
+    examples: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -353,6 +355,13 @@ def _parse_item(raw: object, node: yaml.Node, lesson: Lesson, path: Path, line: 
     if not isinstance(accept, list) or not all(isinstance(a, str | int | float) for a in accept):
         raise ContentError(where("accept"), f"item {item_id!r}: 'accept' must be a list of answers")
     accept = [str(a).strip() for a in accept if str(a).strip()]
+    examples = raw.get("examples") or []
+    try:
+        from tutor.grading.examples import clean
+
+        examples = [e.to_dict() for e in clean(examples, f"item {item_id!r}: 'examples'")]
+    except ValueError as exc:
+        raise ContentError(where("examples"), str(exc)) from None
     choices: list[str] = []
 
     if kind == "cloze":
@@ -396,6 +405,7 @@ def _parse_item(raw: object, node: yaml.Node, lesson: Lesson, path: Path, line: 
         choices=choices,
         path=path,
         line=line,
+        examples=examples,
     )
 
 

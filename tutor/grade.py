@@ -5,40 +5,43 @@ and a leading article ignored), accept the listed alternatives, and forgive a
 small typo (edit distance scaled to the answer's length; numbers must match
 exactly). They never load a model.
 
-Free-text answers are scored by a small logistic regression over features of
-the answer, the question and the references: cosine similarities of the
-bundled MiniLM sentence embeddings, overlap of content-word stems with the
-reference and with the question, length, function-word ratio, and polarity
-checks (negation, opposite scale words, swapped roles). Its weights live in
-`tutor/data/grader.json`, fitted by `scripts/fit_grader.py` on the SemEval-2013
-Task 7 training answers (Dzikovska et al. 2013, CC BY 4.0). Guard rules on top
-catch the usual traps: no answer or filler, keyword lists, a restated question,
-a reversed meaning, swapped roles. The probability P(correct) is the score; the
-verdict is "correct" above the fitted threshold, "partial" in a band below it,
-"incorrect" under that.
+Free-text answers are graded by a learned model: boosted trees
+(`tutor/grading/trees.py`) over features of the answer against the question
+and the references (cosines of the bundled MiniLM sentence embeddings, overlap
+of content-word stems, length, and the trap detectors of
+`tutor/grading/features.py`: negation, reversed scale words, swapped roles,
+keyword lists, a restated question), over the 3-way probabilities of a
+cross-encoder that reads the reference and the answer together
+(`tutor/grading/cross.py`), and, when the card has labelled answers, over how
+close the answer is to each of them (`tutor/grading/examples.py`). An answer
+that matches a labelled one (a learner's own correction above all) is graded
+like it. The model is fitted by `scripts/train_grader.py` on SemEval-2013
+Task 7 (Dzikovska et al. 2013, CC BY 4.0) and the course's labelled learner
+answers (bench/data/course-answers/). The verdict is the most probable of
+correct / partial / incorrect; the score is P(correct) + P(partial) / 2.
+Every grade carries its `evidence`: what decided, and how.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 from tutor.errors import TutorError
+from tutor.grading import trees
+from tutor.grading.examples import LABELS, Example
+from tutor.grading.examples import clean as clean_examples
 from tutor.grading.text import close_enough, normalize
 from tutor.text import is_unicode
 
 KINDS = ("mcq", "cloze", "short")
 MAX_CHARS = 5_000  # per field; a learner's short answer is far below this
-WEIGHTS_PATH = Path(__file__).resolve().parent / "data" / "grader.json"
+MODEL_PATH = Path(__file__).resolve().parent / "data" / "grader.json"
 BATCH = 64
-
-# Used only if grader.json is missing: a cosine threshold (the baseline).
-_FALLBACK = {"correct": 0.5, "partial": 0.3}
 
 
 class GradeInputError(TutorError):
@@ -51,19 +54,27 @@ class Grade:
     score: float  # in [0, 1]
     correct: bool  # verdict == "correct"
     feedback: str  # why, the reference answer, and the source passage if given
+    evidence: dict = field(default_factory=dict)  # what decided: {"by": …, …}
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
-def _make(verdict: str, score: float, why: str, reference: str, source: str | None) -> Grade:
+def _make(
+    verdict: str,
+    score: float,
+    why: str,
+    reference: str,
+    source: str | None,
+    evidence: dict | None = None,
+) -> Grade:
     lines = [why]
     if reference:
         lines.append(f"Reference answer: {reference}")
     if source:
         lines.append(f"Source: {source.strip()}")
     score = round(min(1.0, max(0.0, float(score))), 3)
-    return Grade(verdict, score, verdict == "correct", "\n".join(lines))
+    return Grade(verdict, score, verdict == "correct", "\n".join(lines), evidence or {})
 
 
 def _check(name: str, value: object, *, required: bool = True) -> str:
@@ -162,20 +173,12 @@ def _mcq_verdict(choice: str, reference: str, accept, source, exact: bool) -> Gr
 
 
 @lru_cache(maxsize=1)
-def load_weights() -> dict:
-    """The fitted classifier (see scripts/fit_grader.py); {} if it is missing."""
+def load_model() -> dict:
+    """The learned grader (see scripts/train_grader.py); {} if it is missing."""
     try:
-        return json.loads(WEIGHTS_PATH.read_text(encoding="utf-8"))
+        return json.loads(MODEL_PATH.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return {}
-
-
-def _probability(x, weights: dict) -> float:
-    import numpy as np
-
-    z = (np.asarray(x) - np.asarray(weights["mean"])) / np.asarray(weights["scale"])
-    logit = float(z @ np.asarray(weights["coef"]) + weights["intercept"])
-    return 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, logit))))
 
 
 def _short_targets(reference: str, accept: Sequence[str]) -> list[str]:
@@ -193,61 +196,13 @@ def _short_texts(question: str, targets: list[str], answer: str = "") -> list[st
     ]
 
 
-GUARDS = ("restates", "stuffing", "swapped", "conflicts", "brief")
-SWAP_MARGIN = 0.02  # how much closer to the subject-swapped reference counts as swapped
-
-
-def decide(
-    p: float, sig, sem: dict[str, float], hi: float, lo: float, guards: Sequence[str] = GUARDS
-) -> tuple[str, float, str]:
-    """(verdict, score, why) from P(correct), the lexical signals and the cosines.
-
-    The guard rules overrule the classifier for the traps it was not trained on:
-    an answer that only restates the question, a bag of keywords, swapped roles,
-    or a statement that contradicts the reference is never "correct"; an answer
-    much shorter than a reference of several parts ("A does x, while B does y")
-    is at best "partial".
-    """
-    why = None
-    if "restates" in guards and sig.restates_question:
-        why = "the answer only restates the question."
-    elif "stuffing" in guards and sig.stuffing:
-        why = "a list of keywords is not an explanation: answer in a sentence."
-    elif "swapped" in guards and (sig.swapped or sem.get("swap_gap", -1.0) > SWAP_MARGIN):
-        why = "the answer swaps the roles of the terms in the reference."
-    elif "conflicts" in guards and sig.conflicts and p >= lo:
-        why = "the answer contradicts the reference (a negation or a reversed statement)."
-    if why:
-        return "incorrect", min(p, lo * 0.5), f"Not quite: {why}"
-    if p >= hi and "brief" in guards and sig.brief:
-        why = "Partly right, but incomplete: the reference answer says more."
-        return "partial", min(p, hi - 0.01), why
-    if p >= hi:
-        return "correct", p, "Correct."
-    if p >= lo:
-        return "partial", p, "Partly right: compare with the reference answer."
-    if sem["cos_ref"] < 0.2 and sig.values["ref_recall"] < 0.1:
-        return "incorrect", p, "Not quite: the answer does not seem to address this question."
-    return "incorrect", p, "Not quite."
-
-
-def _verdict_short(question, reference, answer, accept, source, vectors) -> Grade:
-    """Grade one free-text answer; `vectors` maps each text to its unit embedding."""
+def short_features(question, targets, answer, vectors) -> tuple[object, dict[str, float]]:
+    """(lexical signals, every feature by name) of one answer; shared with the fit script."""
     import numpy as np
 
     from tutor.grading import features as F
 
-    targets = _short_targets(reference, accept)
-    if not answer.strip():
-        return _make("incorrect", 0.0, "No answer given.", reference, source)
     sig = F.lexical(question, targets, answer)
-    if sig.filler:
-        why = "That answer says nothing about the question."
-        return _make("incorrect", 0.0, why, reference, source)
-    # an exact match of the reference or an accepted answer needs no model
-    if any(close_enough(answer, t)[0] for t in targets):
-        return _make("correct", 1.0, "Correct.", reference, source)
-
     _, novel, swapped = _short_texts(question, targets, answer)
     sem = F.semantic(
         vectors[answer],
@@ -256,15 +211,130 @@ def _verdict_short(question, reference, answer, accept, source, vectors) -> Grad
         vectors[novel],
         vectors[swapped] if swapped else None,
     )
-    weights = load_weights()
-    if weights:
-        p = _probability(F.vector(sig, sem), weights)
-        hi, lo = weights["thresholds"]["correct"], weights["thresholds"]["partial"]
+    return sig, F.values(sig, sem)
+
+
+def model_row(named: dict[str, float], cross_p, example_feats, model: dict):
+    """The feature row the learned model `model` reads, in its order."""
+    import numpy as np
+
+    from tutor.grading import examples as E
+
+    named = dict(named)
+    if cross_p is not None:
+        named.update(ce_incorrect=cross_p[0], ce_partial=cross_p[1], ce_correct=cross_p[2])
+    if example_feats is not None:
+        named.update(zip(E.FEATURES, example_feats, strict=True))
+    return np.array([named.get(name, 0.0) for name in model["features"]], dtype=np.float64)
+
+
+# why a wrong answer is wrong, when one of the trap detectors saw it
+_TRAP_HINTS = (
+    ("restates", "the answer only restates the question."),
+    ("stuffing", "a list of keywords is not an explanation: answer in a sentence."),
+    ("swapped", "the answer seems to swap the roles of the terms in the reference."),
+    ("conflict_count", "the answer seems to contradict the reference (a negation or a reversal)."),
+)
+
+
+def _why(verdict: str, named: dict[str, float]) -> str:
+    if verdict == "correct":
+        return "Correct."
+    if verdict == "partial":
+        return "Partly right: compare with the reference answer."
+    for flag, hint in _TRAP_HINTS:
+        if named.get(flag, 0.0) > 0:
+            return f"Not quite: {hint}"
+    if named.get("cos_ref", 1.0) < 0.2 and named.get("ref_recall", 1.0) < 0.1:
+        return "Not quite: the answer does not seem to address this question."
+    return "Not quite."
+
+
+def _example_says(example: Example) -> str:
+    said = {"correct": "correct", "partial": "partly right", "incorrect": "wrong"}[example.label]
+    if example.origin == "learner":
+        return f"Graded like your earlier answer “{example.text}” (you said it was {said})."
+    who = "your teacher" if example.origin == "teacher" else "the course"
+    return f"Graded like an answer {who} labelled {said}: “{example.text}”."
+
+
+@dataclass
+class Analysis:
+    """What the grader knows about one free-text answer before it decides."""
+
+    shortcut: tuple[str, float, str, dict] | None  # (verdict, score, why, evidence) with no model
+    named: dict[str, float]  # every feature by name (`short_features`)
+    cross_p: object = None  # the cross-encoder's P(incorrect, partial, correct), or None
+    example_features: list[float] | None = None  # `examples.features`, when the card has any
+    n_examples: int = 0
+    near: Example | None = None  # the closest labelled answer, and its cosine
+    similarity: float = 0.0
+
+
+def analyse(row: dict, vectors: dict, cross_p=None) -> Analysis:
+    """Features and shortcuts of one free-text answer; `vectors` maps each text
+    to its unit embedding. Shared by the grader and `scripts/train_grader.py`."""
+    import numpy as np
+
+    from tutor.grading import examples as E
+
+    question, answer, examples = row["question"], row["answer"], row["examples"]
+    targets = _short_targets(row["reference"], row["accept"])
+    if not answer.strip():
+        return Analysis(("incorrect", 0.0, "No answer given.", {"by": "empty"}), {})
+    sig, named = short_features(question, targets, answer, vectors)
+    if sig.filler:
+        why = "That answer says nothing about the question."
+        return Analysis(("incorrect", 0.0, why, {"by": "filler"}), named)
+    # an exact match of the reference or an accepted answer needs no model
+    if any(close_enough(answer, t)[0] for t in targets):
+        return Analysis(("correct", 1.0, "Correct.", {"by": "reference"}), named)
+    out = Analysis(None, named, cross_p, n_examples=len(examples))
+    if not examples:
+        return out
+    ex_vecs = np.stack([vectors[e.text] for e in examples])
+    out.near, out.similarity = E.nearest(vectors[answer], ex_vecs, examples)
+    out.example_features = E.features(vectors[answer], ex_vecs, [e.label for e in examples])
+    # the same answer as a labelled one (the learner's own correction above all)
+    if out.similarity >= E.SAME_ANSWER or normalize(out.near.text) == normalize(answer):
+        why = _example_says(out.near)
+        out.shortcut = (out.near.label, E.VALUE[out.near.label], why, {"by": "example"})
+    return out
+
+
+def _verdict_short(row: dict, vectors: dict, cross_p) -> Grade:
+    """Grade one free-text answer: a shortcut if one applies, else the learned model."""
+    import numpy as np
+
+    a = analyse(row, vectors, cross_p)
+    evidence: dict = {}
+    if a.n_examples:
+        evidence["examples"] = a.n_examples
+    if a.near is not None:
+        evidence["nearest"] = {**a.near.to_dict(), "similarity": round(a.similarity, 3)}
+    if a.shortcut is not None:
+        verdict, score, why, how = a.shortcut
+        return _make(verdict, score, why, row["reference"], row["source"], {**how, **evidence})
+    model = load_model()
+    if not model:  # no fitted model shipped: the cosine baseline
+        score = a.named["cos_ref"]
+        verdict = "correct" if score >= 0.5 else "partial" if score >= 0.3 else "incorrect"
+        evidence["by"] = "cosine"
     else:
-        p = sem["cos_ref"]
-        hi, lo = _FALLBACK["correct"], _FALLBACK["partial"]
-    verdict, score, why = decide(p, sig, sem, hi, lo)
-    return _make(verdict, score, why, reference, source)
+        use_examples = a.n_examples >= model["min_examples"]
+        part = model["models"]["examples" if use_examples else "reference"]
+        x = model_row(a.named, cross_p, a.example_features if use_examples else None, part)
+        p = trees.predict_proba(part, x)  # incorrect, partial, correct
+        verdict = LABELS[int(np.argmax(p))]
+        score = float(p[2] + 0.5 * p[1])
+        evidence["by"] = "model+examples" if use_examples else "model"
+        evidence["p"] = {label: round(float(v), 3) for label, v in zip(LABELS, p, strict=True)}
+        if cross_p is not None:
+            evidence["cross_encoder"] = round(float(cross_p[2] + 0.5 * cross_p[1]), 3)
+    why = _why(verdict, a.named)
+    if a.near is not None and a.similarity >= 0.9 and a.near.label == verdict:
+        why = f"{why} {_example_says(a.near)}"
+    return _make(verdict, score, why, row["reference"], row["source"], evidence)
 
 
 # ---------------------------------------------------------------------- API
@@ -279,8 +349,13 @@ def grade(
     accept: Sequence[str] = (),
     choices: Sequence[str] = (),
     source: str | None = None,
+    examples: Sequence[Example | dict] = (),
 ) -> Grade:
-    """Grade one answer. Free text loads the sentence model on first use."""
+    """Grade one answer. Free text loads the sentence model on first use.
+
+    `examples` are labelled answers to this card (`tutor.grading.examples`):
+    the grader's item evidence.
+    """
     return next(
         grade_many(
             [
@@ -292,6 +367,7 @@ def grade(
                     "accept": accept,
                     "choices": choices,
                     "source": source,
+                    "examples": list(examples),
                 }
             ]
         )
@@ -315,7 +391,20 @@ def _clean(row: dict) -> dict:
         "accept": _check_list("accept", row.get("accept") or ()),
         "choices": _check_list("choices", row.get("choices") or ()),
         "source": _check("source", row.get("source"), required=False) or None,
+        "examples": _check_examples(row.get("examples") or []),
     }
+
+
+def _check_examples(rows: object) -> list[Example]:
+    if isinstance(rows, list) and all(isinstance(r, Example) for r in rows):
+        return [Example(_check("examples", r.text), r.label, r.origin) for r in rows]
+    try:
+        examples = clean_examples(rows)
+    except ValueError as exc:
+        raise GradeInputError(str(exc)) from None
+    for example in examples:
+        _check("examples", example.text)
+    return examples
 
 
 def grade_many(rows: Iterable[dict | GradeInputError]) -> Iterator[Grade | GradeInputError]:
@@ -340,19 +429,42 @@ def grade_many(rows: Iterable[dict | GradeInputError]) -> Iterator[Grade | Grade
         yield from _grade_chunk(chunk)
 
 
-def _grade_chunk(rows: list[dict]) -> Iterator[Grade]:
+def _prepare(rows: list[dict], cross: bool | None = None) -> tuple[dict, dict]:
+    """(text -> unit vector, id(row) -> cross-encoder probabilities) for the free-text
+    rows, each computed in batches. `cross` forces the cross-encoder on or off
+    (default: when the shipped model reads it)."""
     texts: dict[str, None] = {}
-    for r in rows:
-        if r["kind"] == "short" and r["answer"].strip():
-            targets = _short_targets(r["reference"], r["accept"]) or [r["reference"]]
-            for t in (r["answer"], *targets, *_short_texts(r["question"], targets, r["answer"])):
-                texts.setdefault(t, None)
+    short = [r for r in rows if r["kind"] == "short" and r["answer"].strip()]
+    for r in short:
+        targets = _short_targets(r["reference"], r["accept"]) or [r["reference"]]
+        for t in (r["answer"], *targets, *_short_texts(r["question"], targets, r["answer"])):
+            texts.setdefault(t, None)
+        for example in r["examples"]:
+            texts.setdefault(example.text, None)
     vectors = {}
     if texts:
         from tutor.embed import encode
 
         keys = list(texts)
         vectors = dict(zip(keys, encode(keys, batch_size=BATCH), strict=True))
+    cross_p: dict[int, object] = {}
+    if short and (_uses_cross_encoder() if cross is None else cross):
+        from tutor.grading import cross as ce
+
+        pairs = [(ce.pair_text(r["question"], r["reference"]), r["answer"]) for r in short]
+        cross_p = dict(zip(map(id, short), ce.probabilities(pairs, BATCH), strict=True))
+    return vectors, cross_p
+
+
+def analyse_many(rows: Iterable[dict], cross: bool | None = None) -> list[Analysis]:
+    """`analyse` for many free-text rows (dicts as `grade` takes), batched."""
+    cleaned = [_clean({**row, "kind": "short"}) for row in rows]
+    vectors, cross_p = _prepare(cleaned, cross)
+    return [analyse(r, vectors, cross_p.get(id(r))) for r in cleaned]
+
+
+def _grade_chunk(rows: list[dict]) -> Iterator[Grade]:
+    vectors, cross_p = _prepare(rows)
     for r in rows:
         if r["kind"] == "mcq":
             yield grade_mcq(r["reference"], r["answer"], r["choices"], r["accept"], r["source"])
@@ -361,9 +473,14 @@ def _grade_chunk(rows: list[dict]) -> Iterator[Grade]:
         else:
             if not r["reference"].strip():
                 raise GradeInputError("reference is empty")
-            yield _verdict_short(
-                r["question"], r["reference"], r["answer"], r["accept"], r["source"], vectors
-            )
+            yield _verdict_short(r, vectors, cross_p.get(id(r)))
+
+
+def _uses_cross_encoder() -> bool:
+    from tutor.grading import cross
+
+    model = load_model()
+    return bool(model) and "ce_correct" in model.get("features", ()) and cross.available()
 
 
 # ------------------------------------------------------------------ JSON lines
@@ -374,7 +491,8 @@ def read_json_lines(stream) -> Iterator[dict | GradeInputError]:
     naming its line number, in its place, so the good lines around it are still graded.
 
     Each line is an object with "question", "reference" and "answer" (and
-    optionally "kind", "accept", "choices", "source"); blank lines are skipped.
+    optionally "kind", "accept", "choices", "source", "examples"); blank lines
+    are skipped.
     """
     for number, raw in enumerate(stream, start=1):
         try:

@@ -19,6 +19,12 @@ def doctor(as_json: bool) -> None:
     failed = any(c.status == "fail" for c in checks)
     if as_json:
         echo_json({"ok": not failed, "checks": [c.__dict__ for c in checks]})
+    elif not sys.stdout.isatty():
+        # a log or a pipe: whole lines, since rich would cut them at 80 columns
+        # (the model path ended in "gt_all…")
+        for check in checks:
+            label = "FAIL" if check.status == "fail" else check.status
+            click.echo(f"{label:<5} {check.name:<13} {check.detail}")
     else:
         from rich.console import Console
         from rich.table import Table
@@ -42,12 +48,16 @@ def doctor(as_json: bool) -> None:
 @click.option("--kind", type=click.Choice(["short", "cloze", "mcq"]), default="short")
 @click.option("--accept", multiple=True, help="Another accepted answer (repeatable).")
 @click.option("--choice", "choices", multiple=True, help="An mcq choice (repeatable, in order).")
-@click.option("--json", "as_json", is_flag=True, help="Print {verdict, score, correct, feedback}.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print {verdict, score, correct, feedback, evidence}."
+)
 def grade(source, question, reference, answer, kind, accept, choices, as_json) -> None:
     """Grade an answer against a reference, or JSON lines from stdin with '-'.
 
     Each stdin line is {"question", "reference", "answer"} (optionally "kind",
-    "accept", "choices", "source"); one result is written per line, and a line
+    "accept", "choices", "source", and "examples": labelled answers to this
+    question, [{"answer", "label"}]); one result is written per line, with its
+    "evidence" (what decided the verdict), and a line
     that cannot be read gets {"line": N, "error": "..."} while the rest go on.
     """
     from tutor import grade as grading

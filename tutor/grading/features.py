@@ -1,8 +1,8 @@
 """Features of one free-text answer, shared by the runtime grader and its fit script.
 
 `lexical(question, references, answer)` needs no model; `semantic(...)` takes
-unit-normalised sentence embeddings. The order of `FEATURES` is the order of
-the weights in `tutor/data/grader.json`.
+unit-normalised sentence embeddings; `values` names them all. The learned
+grader (`tutor/data/grader.json`) lists the names it reads, in its order.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ LIST_QUESTION = re.compile(r"^\s*(which|name|list|give|what are)\b", re.I)
 _PARTS = re.compile(r"[;:]|\s*\b(?:while|whereas|but|because|since|so that|so)\b", re.I)
 # an answer to a multi-part reference with less than this share of the new content
 # (content stems not in the question) of the fullest reference is incomplete;
-# chosen by SemEval CV macro-F1 over 0.3, 0.4, 0.5, 0.6 (scripts/fit_grader.py)
+# chosen by SemEval CV macro-F1 over 0.3, 0.4, 0.5, 0.6 (when it was a hand rule)
 BRIEF_RATIO = 0.5
 
 LEXICAL = (
@@ -242,6 +242,18 @@ def swapped_reference(reference: str, answer: str, question: str = "") -> str | 
     )
 
 
-def vector(signals: Signals, sem: dict[str, float]) -> np.ndarray:
-    merged = {**signals.values, **sem}
-    return np.array([merged[name] for name in FEATURES], dtype=np.float64)
+# the trap detectors, as numbers the learned grader weighs (not as hard rules)
+FLAGS = ("filler", "stuffing", "restates", "conflict_count", "swapped", "brief", "swap_gap")
+
+
+def values(signals: Signals, sem: dict[str, float]) -> dict[str, float]:
+    """Every lexical, semantic and trap feature of one answer, by name."""
+    flags = {
+        "filler": float(signals.filler),
+        "stuffing": float(signals.stuffing),
+        "restates": float(signals.restates_question),
+        "conflict_count": float(signals.conflicts),
+        "swapped": float(signals.swapped),
+        "brief": float(signals.brief),
+    }
+    return {**signals.values, **sem, **flags}

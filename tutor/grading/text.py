@@ -83,7 +83,9 @@ def close_enough(answer: str, target: str) -> tuple[bool, bool]:
     a_words, t_words = normalize(answer).split(), normalize(target).split()
     if len(a_words) != len(t_words):  # a space typo ("fine tuning"): compare whole
         return not _different_word(a, t), False
-    return all(x == y or not _different_word(x, y) for x, y in zip(a_words, t_words)), False
+    return all(
+        x == y or not _different_word(x, y) for x, y in zip(a_words, t_words, strict=False)
+    ), False
 
 
 # a change confined to the first letters makes another word, not a typo of this one
@@ -106,7 +108,7 @@ def _different_word(answer: str, target: str) -> bool:
         if answer == prefix + target or target == prefix + answer:
             return True
     common = 0
-    for x, y in zip(reversed(answer), reversed(target)):
+    for x, y in zip(reversed(answer), reversed(target), strict=False):
         if x != y:
             break
         common += 1
