@@ -295,6 +295,8 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--no-semeval", action="store_true")
     ap.add_argument("--no-baseline", action="store_true", help="skip the grader before this one")
+    ap.add_argument("--no-blind", action="store_true", help="skip the blind-*.yaml sets")
+    ap.add_argument("--only-blind", action="store_true", help="only the blind-*.yaml sets")
     args = ap.parse_args(argv)
     items = CA.load_items()
     parts = CA.parts(CA.load_answers())
@@ -304,7 +306,9 @@ def main(argv=None) -> None:
         "heldout-items": (parts["heldout-items"], False),
         "heldout-answers": (parts["heldout-answers"], True),
     }
-    blind = CA.load_answers("blind-*.yaml")
+    if args.only_blind:
+        sets = {}
+    blind = [] if args.no_blind else CA.load_answers("blind-*.yaml")
     if blind:
         known = {a.item for a in train}
         sets["blind-after-freeze"] = ([a for a in blind if a.item in known], True)
@@ -314,13 +318,16 @@ def main(argv=None) -> None:
         "cosine_threshold": round(cut, 3),
         "labels": dict(Counter(a.label for p in parts.values() for a in p)),
     }
-    if not args.no_semeval:
+    if not args.no_semeval and not args.only_blind:
         payload["semeval_groupkfold_macro_f1"] = semeval_figures()
         before = json.loads(subprocess.run(
             ["git", "-C", str(ROOT), "show", f"{BASELINE_REV}:tutor/data/grader.json"],
             capture_output=True, text=True, check=True).stdout)  # fmt: skip
         payload["semeval_groupkfold_macro_f1"]["before"] = before.get("cv", {})
         print(f"\nSemEval GroupKFold macro-F1: {payload['semeval_groupkfold_macro_f1']}")
+    if args.only_blind:  # measured once, after the freeze, kept beside the main figures
+        write_results("grader-blind", payload)
+        return
     payload["latency"] = latency()
     print(f"\nlatency: {payload['latency']}")
     write_results("grader", payload)

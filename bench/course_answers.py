@@ -103,15 +103,6 @@ def load_split() -> dict:
     return json.loads(SPLIT_PATH.read_text(encoding="utf-8"))
 
 
-def part_of(answer: Answer, split: dict) -> str:
-    """"heldout-items", "heldout-answers" or "train"."""
-    if answer.item in set(split["heldout-items"]):
-        return "heldout-items"
-    if answer.key in set(split["heldout-answers"]):
-        return "heldout-answers"
-    return "train"
-
-
 def parts(answers: list[Answer], split: dict | None = None) -> dict[str, list[Answer]]:
     split = split or load_split()
     held_items, held_answers = set(split["heldout-items"]), set(split["heldout-answers"])
