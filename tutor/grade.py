@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -42,6 +44,7 @@ KINDS = ("mcq", "cloze", "short")
 MAX_CHARS = 5_000  # per field; a learner's short answer is far below this
 MODEL_PATH = Path(__file__).resolve().parent / "data" / "grader.json"
 BATCH = 64
+_VECTORS_LOCK = threading.Lock()
 
 
 class GradeInputError(TutorError):
@@ -459,12 +462,7 @@ def _prepare(rows: list[dict], cross: bool | None = None) -> tuple[dict, dict]:
             texts.setdefault(t, None)
         for example in r["examples"]:
             texts.setdefault(example.text, None)
-    vectors = {}
-    if texts:
-        from tutor.embed import encode
-
-        keys = list(texts)
-        vectors = dict(zip(keys, encode(keys, batch_size=BATCH), strict=True))
+    vectors = _embed(list(texts))
     cross_p: dict[int, object] = {}
     if short and (_uses_cross_encoder() if cross is None else cross):
         from tutor.grading import cross as ce
@@ -472,6 +470,37 @@ def _prepare(rows: list[dict], cross: bool | None = None) -> tuple[dict, dict]:
         pairs = [(ce.pair_text(r["question"], r["reference"]), r["answer"]) for r in short]
         cross_p = dict(zip(map(id, short), ce.probabilities(pairs, BATCH), strict=True))
     return vectors, cross_p
+
+
+_VECTORS: OrderedDict[str, object] = OrderedDict()
+_VECTORS_KEPT = 4096  # references, questions and labelled examples recur; answers rarely
+
+
+def _embed(texts: list[str]) -> dict:
+    """Unit vectors for `texts`, the recent ones from a small per-process cache: a
+    card's reference, question and labelled answers are embedded once, not each
+    time it is answered (a review grades one answer at a time)."""
+    missing = [t for t in texts if t not in _VECTORS]
+    if missing:
+        from tutor.embed import encode
+
+        with _VECTORS_LOCK:
+            for text, vector in zip(missing, encode(missing, batch_size=BATCH), strict=True):
+                _VECTORS[text] = vector
+            while len(_VECTORS) > _VECTORS_KEPT:
+                _VECTORS.popitem(last=False)
+    out = {}
+    with _VECTORS_LOCK:
+        for text in texts:
+            vector = _VECTORS.get(text)
+            if vector is None:  # pushed out by a batch larger than the cache
+                from tutor.embed import encode
+
+                vector = encode([text])[0]
+            else:
+                _VECTORS.move_to_end(text)
+            out[text] = vector
+    return out
 
 
 def analyse_many(rows: Iterable[dict], cross: bool | None = None) -> list[Analysis]:
