@@ -139,3 +139,17 @@ def test_a_learner_correction_is_kept_and_grades_the_same_answer_next_time():
     sub2 = second.submit(answer, 30_000, grader=again.grade)
     assert sub2.grade.verdict == flipped and sub2.grade.evidence["by"] == "example"
     assert "Graded like your earlier answer" in sub2.grade.feedback
+
+
+@pytest.mark.slow
+def test_piped_review_takes_the_learners_mark_and_keeps_it():
+    stdin = "bananas and custard\nmark: correct\n/quit\n"
+    result = CliRunner().invoke(cli, ["quiz", "--lesson", "regularization", "-n", "5"], input=stdin)
+    assert result.exit_code == 0, result.output
+    assert "You marked this answer correct." in result.output
+    assert "Recorded: Good" in result.output
+    tutor = Tutor()
+    card = next(
+        c for c in tutor.cards(lesson="regularization") if c.question == "What is overfitting?"
+    )
+    assert tutor.card_examples(card)[0] == Example("bananas and custard", "correct", "learner")

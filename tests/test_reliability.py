@@ -134,7 +134,9 @@ WORKER = textwrap.dedent(
         time.sleep(0.01)
     ids = sys.argv[1].split(",")
     for i in range(int(sys.argv[2])):
-        schedule.record_review(db, ids[i % len(ids)], 1 + i % 4, now=store.utcnow(), answer=str(i))
+        schedule.record_review(  # leech_at=0: no card is suspended as a leech mid-test
+            db, ids[i % len(ids)], 1 + i % 4, now=store.utcnow(), answer=str(i), leech_at=0
+        )
         if i % 25 == 0:
             compute_stats(db, store.utcnow())
     print("done")

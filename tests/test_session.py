@@ -21,6 +21,7 @@ from tutor.course import load_course
 from tutor.store.cards import get_card, list_cards
 from tutor.study import clock as clock_days
 from tutor.study import schedule
+from tutor.study.schedule import RATING_NAMES
 from tutor.study.session import AnswerError, Session, SessionError, check_answer
 from tutor.study.stats import compute_stats
 
@@ -78,11 +79,12 @@ def test_session_protocol_records_each_review_before_the_next_card(db):
     row = db.execute("SELECT rating, suggested, verdict, duration_ms FROM reviews").fetchone()
     assert row == (3, 4, "correct", 3000)
     card = session.next_card()
-    session.submit("definitely wrong", 5000)
-    assert session.rate().rating == Rating.Again  # None = the suggested rating
+    wrong = session.submit("definitely wrong", 5000)
+    assert wrong.grade.verdict != "correct"
+    assert session.rate().rating == wrong.suggested  # None = the suggested rating
     summary = session.summary()
     assert summary.reviewed == 2 and summary.correct == 1 and summary.remaining == 1
-    assert summary.ratings == {"Good": 1, "Again": 1}
+    assert summary.ratings == {"Good": 1, RATING_NAMES[wrong.suggested]: 1}
 
 
 def test_mcq_answer_by_letter(db):
@@ -204,6 +206,9 @@ def test_cli_quiz_and_review_from_stdin(home, course_dir):
 
 
 def test_stats_after_some_days_of_reviews(db):
+    from tutor.study.goal import set_daily_goal
+
+    set_daily_goal(db, 3)  # the streak counts days with 3 reviews: each day below has 3
     clock = Clock()
     for _day in range(3):
         session = Session(db, "review", clock=clock)

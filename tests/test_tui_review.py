@@ -165,11 +165,35 @@ async def test_quit_mid_review_keeps_rated_reviews(env):
             await answer(pilot, screen, right_answer(screen))
             await pilot.press(rating)
             await wait_for(pilot, lambda: screen.state == "question")
-        # a third card is answered but not rated when the learner quits
+        # a third card is answered but not rated when the learner quits: it is
+        # recorded with the suggested rating, not dropped (walk-through #21)
+        third = screen.session.current.id
         await answer(pilot, screen, right_answer(screen))
+        suggested = int(screen.submission.suggested)
         await pilot.press("ctrl+q")
         await pilot.pause()
-    assert [(r[0], r[1]) for r in reviews(data)] == [(rated[0], 4), (rated[1], 1)]
+    assert [(r[0], r[1]) for r in reviews(data)] == [
+        (rated[0], 4),
+        (rated[1], 1),
+        (third, suggested),
+    ]
+
+
+async def test_leaving_after_the_verdict_records_the_answer(env):
+    """#21: esc between the verdict and the rating dropped the graded answer too."""
+    course, data = env
+    app = make_app(course, data)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_review(pilot)
+        card = screen.session.current.id
+        await answer(pilot, screen, "bananas and custard")
+        graded = screen.submission
+        text = screen_text(app)
+        for label in ("Not quite", "Partly right", "Correct"):  # the verdict once (#28)
+            assert f"{label}  {label}" not in text
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen))
+    assert reviews(data) == [(card, int(graded.suggested), graded.grade.verdict, 0)]
 
 
 async def test_escape_mid_review_goes_back(env):
@@ -193,7 +217,8 @@ async def test_quiz_on_one_section(env):
         assert isinstance(screen, QuizScreen)
         ids = [screen.session.current.id, *screen.session.peek_ids()]
         assert ids and all(i.split(":")[1] == "beta" for i in ids)
-        assert "Quiz: What is beta?" in screen_text(app)
+        # the section by number: its title could give a cloze's answer away (#20)
+        assert "Quiz: Beta and the second place, section" in screen_text(app)
 
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
@@ -271,3 +296,32 @@ async def test_pick_a_choice_with_a_number_key(tmp_path, monkeypatch):
         await pilot.press("4")
         await wait_for(pilot, lambda: screen.state == "done")
     assert reviews(data) == [("alpha-mcq", 1, "incorrect", 0), ("alpha-mcq", 4, "correct", 0)]
+
+
+async def test_i_was_right_overrides_the_verdict_and_is_kept_for_the_card(env):
+    course, data = env
+    app = make_app(course, data)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_review(pilot)
+        while screen.session.current.kind != "short":
+            await pilot.press("ctrl+s")
+            await wait_for(pilot, lambda: screen.state in ("question", "done"))
+            assert screen.state == "question", "the small course has a short card"
+        card = screen.session.current
+        await answer(pilot, screen, "bananas and custard")
+        assert screen.submission.grade.verdict == "incorrect"
+        assert "y I was right" in screen_text(app)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: screen.submission.grade.verdict == "correct")
+        assert int(screen.submission.suggested) in (3, 4)  # Good (or Easy when quick)
+        assert "You marked this answer correct" in screen_text(app)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen.state in ("question", "done"))
+    card_id, rating, verdict, _ = reviews(data)[-1]
+    assert (card_id, verdict) == (card.id, "correct") and rating in (3, 4)
+    db = store.connect(data / "tutor.db")
+    try:
+        kept = db.execute("SELECT card_id, answer, label FROM grade_examples").fetchall()
+    finally:
+        db.conn.close()
+    assert kept == [(card.id, "bananas and custard", "correct")]

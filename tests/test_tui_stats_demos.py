@@ -39,6 +39,7 @@ def template_db(tmp_path_factory) -> Path:
     course = load_course(write_course(root / "course"))
     db = store.connect(root / "tutor.db")
     sync_cards(db, course, now=NOW - timedelta(days=30))
+    store.set_setting(db, "goal.daily_reviews", 1)  # the streak: days with a review
     ids = sorted(r[0] for r in db.execute("SELECT id FROM cards"))
     random.seed(7)  # fsrs fuzzes intervals with `random`: the same forecast every run
     for k in range(24):

@@ -55,12 +55,17 @@ SCREENS_BY_NAME: dict[str, str] = {
     "stats": "tui.screens.stats:StatsScreen",
     "demos": "tui.screens.demos:DemosScreen",
     "glossary": "tui.screens.glossary:GlossaryScreen",  # term=""
+    "cards": "tui.screens.cards:CardsScreen",  # search="", filter="all"
+    "backups": "tui.screens.backups:BackupsScreen",  # modal: pick a backup to restore
 }
 
 
 # Screens that cannot be built before the course and the store are loaded; the
 # others (chat, help) open at once and wait for what they need themselves.
-NEEDS_DATA = {"lesson", "review", "quiz", "stats", "sessions", "glossary"}
+NEEDS_DATA = {"lesson", "review", "quiz", "stats", "sessions", "glossary", "cards", "backups"}
+# Screens that show cards wait for the first card sync too: on a fresh data dir,
+# `r` pressed at once said "no review cards yet", a second before there were.
+NEEDS_CARDS = {"review", "quiz"}
 
 
 @dataclass(frozen=True)
@@ -90,6 +95,12 @@ PALETTE: list[PaletteEntry] = [
     PaletteEntry("Glossary", "Every key term with its definition and lesson", "open('glossary')"),
     PaletteEntry("Keys", "Show the help screen with every key", "help"),
     PaletteEntry("Load the model now", "Load the question-answering model", "load_model"),
+    PaletteEntry(
+        "Browse cards", "Search, open, suspend, bury, flag and edit cards", "open('cards')"
+    ),
+    PaletteEntry("Undo the last review", "Take back today's latest review", "undo"),
+    PaletteEntry("Back up now", "Back up your data (also done daily by itself)", "backup"),
+    PaletteEntry("Restore a backup", "Replace your data with an earlier backup", "open('backups')"),
 ]
 
 HERE = Path(__file__).resolve().parent
@@ -224,6 +235,15 @@ class TutorApp(App[None]):
             )
         if not course.lessons:
             self.notify(f"No lessons found in {self.course_dir}", severity="error", markup=False)
+        if self.tutor.read_only:
+            self.notify(
+                f"{self.db_path.parent} is read-only: lessons, stats and questions work, "
+                "but reviews, chats and your reading place are not saved.",
+                title="Read-only data folder",
+                severity="warning",
+                timeout=12,
+                markup=False,
+            )
 
     def _data_failed(self, message: str) -> None:
         self.data_state = "error"
@@ -271,6 +291,15 @@ class TutorApp(App[None]):
         else:
             self.call_from_thread(self._model_loaded)
 
+    async def action_quit(self) -> None:
+        """Quit, first recording an answer that was graded but not yet rated (as
+        suggested), so ctrl+q between the verdict and the rating loses nothing."""
+        for screen in self.screen_stack:
+            save = getattr(screen, "save_pending", None)
+            if save is not None:
+                save()
+        self.exit()
+
     def call_from_thread(self, callback, *args, **kwargs):
         # a worker finishing while the app shuts down has nobody left to tell
         if not self.is_running:
@@ -298,10 +327,9 @@ class TutorApp(App[None]):
                 severity="warning",
                 markup=False,
             )
-        else:
-            self.call_from_thread(self.refresh_summary)
         finally:
             self.call_from_thread(self.cards_ready.set)
+            self.call_from_thread(self.refresh_summary)  # the home's "…" becomes the counts
 
     def _model_failed(self, message: str) -> None:
         self.model_message = message
@@ -353,6 +381,13 @@ class TutorApp(App[None]):
             else:
                 self.when_data_ready(lambda: self.open(name, **kwargs))
             return None
+        if name in NEEDS_CARDS and not self.cards_ready.is_set():
+            self.when_data_ready(
+                lambda: self.open(name, **kwargs),
+                ready=self.cards_ready,
+                message="Making the review cards from the course… this opens in a moment.",
+            )
+            return None
         screen = screen_class(**kwargs)
         self.push_screen(screen)
         return screen
@@ -363,6 +398,42 @@ class TutorApp(App[None]):
     def action_cram(self) -> None:
         """The review screen in cram mode: every card, nothing rescheduled."""
         self.open("review", cram=True)
+
+    def action_undo(self) -> None:
+        """Undo today's latest review: in the review screen it shows that card again;
+        elsewhere it says what was undone."""
+        undo_here = getattr(self.screen, "action_undo", None)
+        if undo_here is not None:
+            undo_here()
+            return
+        if self.db is None:
+            self.notify("The store is not open yet; try again in a moment.")
+            return
+        from tutor.errors import TutorError
+        from tutor.study.schedule import RATING_NAMES
+
+        try:
+            result = self.tutor.undo()
+        except TutorError as exc:
+            self.notify(str(exc), markup=False)
+            return
+        self.notify(
+            f"Undone: {RATING_NAMES[result.rating]} on {result.card_id}; it is due again.",
+            markup=False,
+        )
+        self.refresh_summary()
+
+    @work(thread=True, exclusive=True, group="backup", exit_on_error=False)
+    def action_backup(self) -> None:
+        """Back up the database now (in a worker: a large file takes a second)."""
+        from tutor.errors import TutorError
+
+        try:
+            made = self.tutor.backup()
+        except TutorError as exc:
+            self.call_from_thread(self.notify, str(exc), severity="error", markup=False)
+            return
+        self.call_from_thread(self.notify, f"Backed up to {made.path}", markup=False)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, self.screen_class("help")):
@@ -384,15 +455,30 @@ class TutorApp(App[None]):
             return
         self.open("lesson", lesson_id=lesson_id, section_id=section_id)
 
-    def when_data_ready(self, action: Callable[[], Any]) -> None:
-        """Run `action` now, or once the course and the store have loaded."""
-        if self.data_ready.is_set():
+    def when_data_ready(
+        self,
+        action: Callable[[], Any],
+        *,
+        ready: asyncio.Event | None = None,
+        message: str = "Loading the course… this opens in a moment.",
+    ) -> None:
+        """Run `action` now, or once the course and the store have loaded (or once
+        `ready` is set: the first card sync)."""
+        ready = ready or self.data_ready
+        if ready.is_set():
             action()
             return
-        self.notify("Loading the course… this opens in a moment.")
+        from textual.notifications import Notification, Notify
+
+        notice = Notification(message, timeout=self.NOTIFICATION_TIMEOUT)
+        self.post_message(Notify(notice))
 
         async def later() -> None:
-            await self.data_ready.wait()
+            await ready.wait()
+            # the toast said "in a moment": once that moment is over it goes, rather
+            # than lingering for seconds over the screen it announced
+            if notice in self._notifications:
+                self._unnotify(notice)
             if self.course is not None:
                 action()
 
@@ -439,7 +525,11 @@ class TutorApp(App[None]):
     # --------------------------------------------------------- command palette
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        # Textual's own "Keys" (its key panel) would sit beside ours, listed twice
+        # with different descriptions; ours (every screen's keys) stays
+        for command in super().get_system_commands(screen):
+            if command.title != "Keys":
+                yield command
         for entry in PALETTE:
             yield SystemCommand(entry.title, entry.help, self._runner(entry.action))
         # The screen on top may offer its own commands ("Quiz me on this section").

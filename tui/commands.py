@@ -12,6 +12,11 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.markup import escape
 
+# A section that matches as well as one of the app's own commands ranks just below it:
+# typing "stat" matched "… › What is a hidden state?" as well as "Stats", and the
+# section came first.
+COURSE_WEIGHT = 0.9
+
 
 class LessonsProvider(Provider):
     """'Open lesson: …' for every lesson, and 'Lesson › Section' for every section."""
@@ -44,4 +49,9 @@ class LessonsProvider(Provider):
             if score > 0:
                 # the matcher's highlight() parses markup: give it escaped text
                 display = matcher.highlight(escape(text))
-                yield Hit(score, display, partial(self._open, lesson_id, section_id), text=text)
+                yield Hit(
+                    score * COURSE_WEIGHT,
+                    display,
+                    partial(self._open, lesson_id, section_id),
+                    text=text,
+                )

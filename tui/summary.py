@@ -1,7 +1,7 @@
 """What the home screen shows, gathered in one place (and off the UI thread).
 
 `load_summary` is the single function that feeds the home screen's numbers:
-today's due and new counts, the streak, a 30-day forecast, per-lesson mastery and
+today's due and new counts, the daily goal and its streak, a 30-day forecast, per-lesson mastery and
 the place to continue from. The numbers come from `Tutor.stats`;
 if that fails the numbers stay at zero rather than stopping the home screen from
 opening (the error goes to the log).
@@ -29,6 +29,7 @@ class HomeSummary:
     forecast: list[int] = field(default_factory=lambda: [0] * FORECAST_DAYS)
     mastery: dict[str, float] = field(default_factory=dict)  # lesson id -> 0..1
     reviewed_today: int = 0
+    goal: int = 20  # the daily goal (reviews); the streak counts days it was met
     place: Place | None = None
     cards: bool = False  # whether spaced repetition data is available at all
 
@@ -45,6 +46,7 @@ def load_summary(tutor: Tutor) -> HomeSummary:
     summary.new = result.new_today
     summary.streak = result.streak_days
     summary.reviewed_today = result.reviews_today
+    summary.goal = result.daily_goal
     counts = [count for _day, count in result.forecast][:FORECAST_DAYS]
     summary.forecast = counts + [0] * (FORECAST_DAYS - len(counts))
     summary.mastery = {ls.lesson_id: ls.mastery for ls in result.lessons}

@@ -9,7 +9,7 @@ from __future__ import annotations
 from textual.binding import Binding
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import Static
+from textual.widgets import Footer, Static
 
 BAR_FULL = "█"
 BAR_EMPTY = "░"
@@ -64,6 +64,8 @@ class SourceLink(Static, can_focus=True):
     def __init__(
         self, number: int, lesson_id: str, lesson: str, section_id: str | None, section: str
     ) -> None:
+        if section.casefold() == lesson.casefold():
+            section = ""  # a note's one section, named after it: "Quux", not "Quux › Quux"
         label = Content.assemble(
             (f"[{number}] ", "bold $accent"),
             lesson,
@@ -92,3 +94,24 @@ class Keys(Static):
             parts.append((key, "bold $accent"))
             parts.append((f" {label}", ""))
         super().__init__(Content.assemble(*parts), **kwargs)
+
+
+class FittedFooter(Footer):
+    """The footer, compact and without the palette hint below `NARROW` columns.
+
+    At 80 columns the lesson reader's footer was cut at "^q" (no Quit, no `? Keys`);
+    with less padding every key fits, and `? Keys` (which lists ^p) stays in view.
+    """
+
+    NARROW = 100
+
+    def on_mount(self) -> None:
+        self._fit()
+
+    def on_resize(self) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        narrow = self.app.size.width < self.NARROW
+        self.compact = narrow
+        self.show_command_palette = not narrow

@@ -48,7 +48,7 @@ class Source:
             lesson_id=hit.lesson_id,
             lesson=hit.lesson_title,
             section_id=hit.section_id,
-            section=hit.heading,
+            section=section_label(hit.lesson_title, hit.heading),
             text=hit.text,
             score=round(max(hit.dense, hit.sentence), 4),
             path=hit.path,
@@ -81,6 +81,20 @@ class Answer:
         }
 
 
+def section_label(lesson: str, heading: str) -> str:
+    """The heading path below the lesson, each part once.
+
+    A note's one section is named after its title, so "Sub note › Sub note" under the
+    lesson "Sub note" was shown as "Sub note › Sub note › Sub note".
+    """
+    parts: list[str] = []
+    for part in heading.split(" › "):
+        part = part.strip()
+        if part and (parts[-1] if parts else lesson).casefold() != part.casefold():
+            parts.append(part)
+    return " › ".join(parts) or heading.split(" › ")[-1].strip() or lesson
+
+
 def check_question(question: str) -> str:
     if not is_unicode(question):
         raise TutorError("the question is not valid UTF-8 text; type it again or fix its encoding")
@@ -97,8 +111,11 @@ def check_question(question: str) -> str:
 class Answerer:
     """The loaded model and indexes; `ask` is cheap once this exists."""
 
-    def __init__(self, stores: list[IndexStore]):
+    def __init__(self, stores: list[IndexStore], warnings: list[str] | None = None):
         self.searcher = Searcher(stores)
+        # What the answers leave out and why (a damaged notes index): the faces show
+        # these once, since "not covered" would otherwise hide a broken library.
+        self.warnings: list[str] = list(warnings or [])
 
     @classmethod
     def load(
@@ -106,19 +123,30 @@ class Answerer:
         progress: Callable[[str], None] | None = None,
         course_dir: Path | None = None,
         index_progress: Progress | None = None,
+        notice: Callable[[str], None] | None = None,
     ) -> Answerer:
-        """Load the model and the indexes (seconds: call it from a worker in the TUI)."""
+        """Load the model and the indexes (seconds: call it from a worker in the TUI).
+
+        `notice` hears of long, unusual work (a damaged course index being rebuilt,
+        about a minute), which `progress`'s step-by-step messages may not reach.
+        """
         from tutor import embed, library
 
         say = progress or (lambda _msg: None)
         say("loading the language model")
         embed.load()
         say("opening the course index")
-        stores = [open_course_index(course_dir, progress=index_progress, notice=say)]
+        stores = [open_course_index(course_dir, progress=index_progress, notice=notice or say)]
         mine = library.open_library_index()
+        warnings = []
         if mine is not None:
             stores.append(mine)
-        answerer = cls(stores)
+        elif (why := library.library_problem()) is not None:
+            warnings.append(
+                f"your notes index is not used ({why}): answers come from the course only; "
+                "run `tutor index` to rebuild it"
+            )
+        answerer = cls(stores, warnings)
         answerer.ask("warm up")  # first FAISS/ONNX call allocates; pay it here
         say("ready")
         return answerer

@@ -50,9 +50,11 @@ def run_checks() -> list[Check]:
         try:
             checks.append(check())
         except Exception as exc:  # a doctor reports; it does not crash
-            checks.append(
-                Check(check.__name__.strip("_"), "fail", f"{exc.__class__.__name__}: {exc}")
-            )
+            from tutor.errors import TutorError
+
+            # an expected error already says what and where; anything else names its type
+            detail = str(exc) if isinstance(exc, TutorError) else f"{exc.__class__.__name__}: {exc}"
+            checks.append(Check(check.__name__.strip("_"), "fail", detail))
     return checks
 
 
@@ -68,9 +70,14 @@ def _database() -> Check:
     db = store.connect()
     result = store.integrity(db)
     version = store.schema_version(db)
+    read_only = store.is_read_only(db)
     db.close()
     status = "ok" if result == "ok" else "fail"
-    return Check("database", status, f"{paths.db_path()} (schema v{version}, integrity {result})")
+    detail = f"{paths.db_path()} (schema v{version}, integrity {result})"
+    if read_only:
+        status = "warn" if status == "ok" else status
+        detail += "; read-only: nothing can be recorded"
+    return Check("database", status, detail)
 
 
 def _model() -> Check:
@@ -129,6 +136,13 @@ def _course_index() -> Check:
             detail += f", scope model against {scope.negatives} everyday questions"
         return Check("course index", "ok", detail)
     store.close()
+    from tutor.index import course_index_cache
+
+    cache = IndexStore(course_index_cache(paths.content_dir()))
+    rebuilt = cache.problem(content_hash(course_files(paths.content_dir()), paths.content_dir()))
+    cache.close()
+    if rebuilt is None:  # what `ask` uses: the copy rebuilt in the data dir
+        return Check("course index", "ok", f"rebuilt copy in use ({cache.folder}); bundled: {why}")
     return Check("course index", "warn", f"{why}; it will be rebuilt on first use")
 
 

@@ -44,6 +44,7 @@ CHUNKER_VERSION = 1  # bump when chunking changes, so every index is rebuilt
 # took 0.4 ms at 100k and 1.8 ms at 1M, with recall@10 of 0.999 and 1.0.
 EXACT_MAX = 50_000
 IVF_NPROBE = 32  # lists searched per query: recall@10 vs speed, measured in bench_scale
+EMBED_BATCH = 256  # chunks embedded and written at a time (with their sentences)
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -245,8 +246,14 @@ class IndexStore:
             return f"vectors of dimension {manifest.dim}, expected {embed.DIM}"
         if expected_hash is not None and manifest.content_hash != expected_hash:
             return "stale: the course changed since it was built"
+        if not (self.folder / "vectors.faiss").exists():
+            return "damaged: vectors.faiss is missing"
         try:
             index = self.faiss_index
+        except RuntimeError:  # faiss's message is a C++ signature, not news to a learner
+            self.close()
+            return "damaged: vectors.faiss is unreadable (truncated?)"
+        try:
             count = self.conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
             self._check_fts()
         except Exception as exc:  # faiss raises RuntimeError, sqlite DatabaseError
@@ -278,6 +285,11 @@ class IndexStore:
         except sqlite3.OperationalError as exc:
             if "malformed" in str(exc) or "corrupt" in str(exc):
                 raise
+            if "readonly" in str(exc):
+                # a read-only data folder: the check needs a write transaction, so
+                # settle for reading the bm25 index (a damaged one fails here too)
+                self.conn.execute("SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH 'a'")
+                return
             # an SQLite too old for the content check: the index's own check
             self.conn.execute("INSERT INTO chunks_fts (chunks_fts) VALUES ('integrity-check')")
         finally:
@@ -363,50 +375,75 @@ class IndexStore:
 
         Only the files passed here are embedded; every other file's rows stay.
         Returns the number of chunks embedded.
+
+        Memory stays bounded by `EMBED_BATCH` chunks, whatever the size of a file:
+        each batch is embedded, written and let go before the next (a 5 MB note
+        once held every vector of the whole update at once). Each file is replaced
+        in one transaction, and the manifest goes first, so an update killed
+        half-way leaves an index that `problem()` reports, never a half-true one.
         """
         conn = self.conn
-        chunks: list[tuple[str, Chunk]] = []
-        for file, (_, lessons) in lessons_by_file.items():
-            for lesson in lessons:
-                chunks.extend((file, c) for c in chunk_lesson(lesson))
-        sentence_rows = [
-            (i, pos, s)
-            for i, (_, c) in enumerate(chunks)
-            for pos, s in enumerate(sentences_of(c.text))
-        ]
-        texts = [c.embed_text for _, c in chunks] + [s for _, _, s in sentence_rows]
-        report = (lambda d, t: progress("embedding", d, t)) if progress else None
-        vectors = embed.encode(texts, progress=report)
-        chunk_vecs, sent_vecs = vectors[: len(chunks)], vectors[len(chunks) :]
-
+        (self.folder / "manifest.json").unlink(missing_ok=True)
+        plans = []
+        total = 0
+        for file, (digest, lessons) in lessons_by_file.items():
+            chunks = [c for lesson in lessons for c in chunk_lesson(lesson)]
+            plans.append((file, digest, chunks))
+            total += len(chunks) + sum(len(sentences_of(c.text)) for c in chunks)
         with conn:
-            for file in [*lessons_by_file, *removed]:
+            for file in removed:
                 self._delete_file(file)
-            rowids = []
-            for (file, c), vec in zip(chunks, chunk_vecs, strict=True):
-                cur = conn.execute(
-                    "INSERT INTO chunks (id, file, lesson_id, lesson_title, section_id, section_title,"
-                    " heading, search_heading, text, line, vector) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                    (c.id, file, c.lesson_id, c.lesson_title, c.section_id, c.section_title,
-                     " › ".join(c.heading_path), c.heading, c.text, c.line, _blob(vec)),
-                )  # fmt: skip
-                rowids.append(cur.lastrowid)
+        done = 0
+        embedded = 0
+        for file, digest, chunks in plans:
+            with conn:
+                self._delete_file(file)
+                for start in range(0, len(chunks), EMBED_BATCH):
+                    batch = chunks[start : start + EMBED_BATCH]
+                    sentences = [(i, pos, t) for i, c in enumerate(batch)
+                                 for pos, t in enumerate(sentences_of(c.text))]  # fmt: skip
+                    texts = [c.embed_text for c in batch] + [t for _, _, t in sentences]
+                    offset = done
+
+                    def report(d: int, t: int, offset: int = offset) -> None:
+                        if progress:
+                            progress("embedding", offset + d, total)
+
+                    vectors = embed.encode(texts, progress=report)
+                    done += len(texts)
+                    self._insert_chunks(file, batch, sentences, vectors)
+                    embedded += len(batch)
                 conn.execute(
-                    "INSERT INTO chunks_fts (rowid, search_heading, text) VALUES (?,?,?)",
-                    (cur.lastrowid, c.heading, c.text),
+                    "INSERT OR REPLACE INTO files (path, hash) VALUES (?, ?)", (file, digest)
                 )
-            conn.executemany(
-                "INSERT INTO sentences (chunk_rowid, pos, text, vector) VALUES (?,?,?,?)",
-                [
-                    (rowids[i], pos, s, _blob(v))
-                    for (i, pos, s), v in zip(sentence_rows, sent_vecs, strict=True)
-                ],
+        return embedded
+
+    def _insert_chunks(
+        self, file: str, chunks: list[Chunk], sentences: list[tuple[int, int, str]], vectors
+    ) -> None:
+        """Write one embedded batch: chunk rows (vectors first in `vectors`), their FTS5
+        rows, then their sentences (`(chunk index in batch, position, text)`)."""
+        conn = self.conn
+        rowids = []
+        for c, vec in zip(chunks, vectors[: len(chunks)], strict=True):
+            cur = conn.execute(
+                "INSERT INTO chunks (id, file, lesson_id, lesson_title, section_id, section_title,"
+                " heading, search_heading, text, line, vector) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (c.id, file, c.lesson_id, c.lesson_title, c.section_id, c.section_title,
+                 " › ".join(c.heading_path), c.heading, c.text, c.line, _blob(vec)),
+            )  # fmt: skip
+            rowids.append(cur.lastrowid)
+            conn.execute(
+                "INSERT INTO chunks_fts (rowid, search_heading, text) VALUES (?,?,?)",
+                (cur.lastrowid, c.heading, c.text),
             )
-            conn.executemany(
-                "INSERT OR REPLACE INTO files (path, hash) VALUES (?, ?)",
-                [(file, h) for file, (h, _) in lessons_by_file.items()],
-            )
-        return len(chunks)
+        conn.executemany(
+            "INSERT INTO sentences (chunk_rowid, pos, text, vector) VALUES (?,?,?,?)",
+            [
+                (rowids[i], pos, text, _blob(v))
+                for (i, pos, text), v in zip(sentences, vectors[len(chunks) :], strict=True)
+            ],
+        )
 
     def _delete_file(self, file: str) -> None:
         conn = self.conn
@@ -428,7 +465,9 @@ class IndexStore:
     def file_hashes(self) -> dict[str, str]:
         return dict(self.conn.execute("SELECT path, hash FROM files"))
 
-    def finish(self, content_hash_: str, progress: Progress | None = None) -> Manifest:
+    def finish(
+        self, content_hash_: str, progress: Progress | None = None, *, balance_files: bool = False
+    ) -> Manifest:
         """Rebuild FAISS from the stored vectors and write the manifest last.
 
         The manifest is written after everything else, so a build killed half-way
@@ -450,7 +489,7 @@ class IndexStore:
         self._faiss = index
         self.conn.execute("INSERT INTO chunks_fts (chunks_fts) VALUES ('optimize')")
         self.conn.commit()
-        scope = self._fit_scope(vectors)
+        scope = self._fit_scope(vectors, balance_files)
         manifest = Manifest(
             model_id=embed.MODEL_ID,
             dim=embed.DIM,
@@ -465,8 +504,15 @@ class IndexStore:
             progress("indexing", len(rows), len(rows))
         return manifest
 
-    def _fit_scope(self, chunk_vectors: np.ndarray) -> ScopeModel | None:
-        """Fit and write scope.json from the stored vectors (tutor/scope.py says why)."""
+    def _fit_scope(
+        self, chunk_vectors: np.ndarray, balance_files: bool = False
+    ) -> ScopeModel | None:
+        """Fit and write scope.json from the stored vectors (tutor/scope.py says why).
+
+        `balance_files` weighs each file's passages as much as any other file's in
+        all (the notes library): one huge note once outweighed every small one, so
+        the scope model claimed only its topics and the other notes answered nothing.
+        """
         from tutor import scope
 
         (self.folder / "scope.json").unlink(missing_ok=True)
@@ -485,10 +531,22 @@ class IndexStore:
                     ],
                 )
             stored = dict(self.conn.execute("SELECT text, vector FROM everyday"))
-        sentences = self.conn.execute("SELECT vector FROM sentences").fetchall()
+        sentences = self.conn.execute(
+            "SELECT s.vector, c.file FROM sentences s JOIN chunks c ON c.rowid = s.chunk_rowid"
+            " ORDER BY s.rowid"
+        ).fetchall()
         positives = np.vstack([chunk_vectors, _unblob(r[0] for r in sentences)])
         everyday = _unblob(stored[q] for q in questions if q in stored)
-        model = scope.fit(positives, everyday)
+        weights = None
+        if balance_files and len(positives):
+            files = [r[0] for r in self.conn.execute("SELECT file FROM chunks ORDER BY rowid")]
+            files += [r[1] for r in sentences]
+            counts: dict[str, int] = {}
+            for f in files:
+                counts[f] = counts.get(f, 0) + 1
+            weights = np.array([1.0 / counts[f] for f in files])
+            weights *= len(weights) / weights.sum()  # mean 1: the classes stay balanced
+        model = scope.fit(positives, everyday, weights)
         if model is not None:
             model.write(self.folder / "scope.json")
         return model
@@ -532,6 +590,14 @@ def build_course_index(course: Course, folder: Path, progress: Progress | None =
     return manifest
 
 
+def course_index_cache(course_dir: Path) -> Path:
+    """Where a course's index is rebuilt when its own is missing, stale or damaged."""
+    from tutor import paths
+
+    digest = hashlib.sha256(str(course_dir).encode()).hexdigest()[:12]
+    return paths.data_dir() / "course-index" / digest
+
+
 def open_course_index(
     course_dir: Path | None = None,
     progress: Progress | None = None,
@@ -549,11 +615,7 @@ def open_course_index(
     expected = content_hash(course_files(course_dir), course_dir)
     bundled = paths.bundled_index_dir()
     candidates = [bundled] if course_dir == paths.content_dir() else []
-    cache = (
-        paths.data_dir()
-        / "course-index"
-        / hashlib.sha256(str(course_dir).encode()).hexdigest()[:12]
-    )
+    cache = course_index_cache(course_dir)
     candidates.append(cache)
     reasons = []
     for folder in candidates:

@@ -8,6 +8,8 @@ re-embedded, a changed one is re-embedded alone, and a file that disappeared
 from __future__ import annotations
 
 import hashlib
+import json
+import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +19,10 @@ from tutor.errors import TutorError
 from tutor.index import IndexStore, Progress
 
 NOTE_SUFFIXES = (".md", ".txt")
+# A note larger than this is skipped with a warning. Embedding is the cost: about
+# 50 passages and sentences a second on two cores, so 1 MB of text (some 13,000 of
+# them) takes about five minutes, and a 5 MB note took 24 minutes. Split big files.
+MAX_NOTE_BYTES = 1_000_000
 
 
 @dataclass
@@ -30,22 +36,56 @@ class LibraryReport:
     notices: list[str] = field(default_factory=list)
 
 
+ROOTS_FILE = "roots.json"  # the folders again, outside SQLite: a damaged index still knows them
+
+
 def _store() -> IndexStore:
     return IndexStore(paths.library_index_dir())
 
 
-def roots() -> list[Path]:
-    if not (paths.library_index_dir() / "chunks.sqlite").exists():
+def _saved_roots() -> list[Path]:
+    try:
+        data = json.loads((paths.library_index_dir() / ROOTS_FILE).read_text(encoding="utf-8"))
+        return [Path(p) for p in data if isinstance(p, str)]
+    except (OSError, ValueError, TypeError):
         return []
+
+
+def _save_roots(folders: list[Path]) -> None:
+    target = paths.library_index_dir() / ROOTS_FILE
+    tmp = target.with_suffix(".tmp")
+    tmp.write_text(json.dumps(sorted(str(f) for f in folders), indent=1) + "\n", encoding="utf-8")
+    tmp.replace(target)
+
+
+def roots() -> list[Path]:
+    """The folders in the library (from roots.json when the index itself is damaged)."""
+    if not (paths.library_index_dir() / "chunks.sqlite").exists():
+        return _saved_roots()
     store = _store()
     try:
         return store.roots()
+    except sqlite3.DatabaseError:
+        return _saved_roots()
+    finally:
+        store.close()
+
+
+def library_problem() -> str | None:
+    """Why the learner's notes index cannot be used (None when sound, or when no notes
+    were ever added), so `ask` can say its answers leave the notes out."""
+    folder = paths.library_index_dir()
+    if not (folder / "chunks.sqlite").exists() and not (folder / ROOTS_FILE).exists():
+        return None
+    store = IndexStore(folder)
+    try:
+        return store.problem()
     finally:
         store.close()
 
 
 def open_library_index() -> IndexStore | None:
-    """The library index if there is a sound one, else None (`tutor doctor` says why)."""
+    """The library index if there is a sound one, else None (`library_problem` says why)."""
     folder = paths.library_index_dir()
     if not (folder / "manifest.json").exists():
         return None
@@ -54,6 +94,28 @@ def open_library_index() -> IndexStore | None:
         store.close()
         return None
     return store
+
+
+def _open_for_update(report: LibraryReport) -> IndexStore:
+    """The library index, ready to update; a damaged SQLite file is set aside and the
+    index started afresh (it is rebuilt from the notes), instead of failing every
+    `tutor index`, the command that is meant to repair it."""
+    store = _store()
+    try:
+        store.roots()
+        return store
+    except sqlite3.DatabaseError as exc:
+        store.close()
+        why = str(exc)
+    folder = paths.library_index_dir()
+    db = folder / "chunks.sqlite"
+    db.replace(folder / "chunks.sqlite.damaged")  # kept for a post-mortem, never read again
+    for name in ("manifest.json", "vectors.faiss", "scope.json"):
+        (folder / name).unlink(missing_ok=True)
+    report.notices.append(
+        f"warning: {db}: the notes index was damaged ({why}); rebuilding it from your notes"
+    )
+    return _store()
 
 
 def _note_files(root: Path) -> list[Path]:
@@ -82,9 +144,16 @@ def update_library(new_roots: list[Path], progress: Progress | None = None) -> L
         given.append(root)
 
     report = LibraryReport()
-    store = _store()
+    saved = _saved_roots()
+    store = _open_for_update(report)
     try:
-        store.add_roots(given)
+        store.add_roots([*saved, *given])
+        if not store.roots():
+            raise TutorError(
+                "the notes index was damaged and did not record its folders: "
+                "add them again, e.g. tutor index ~/notes"
+            )
+        _save_roots(store.roots())
         known = store.file_hashes()
         current: dict[str, tuple[str, Path]] = {}  # file -> (hash, root)
         for root in store.roots():
@@ -99,6 +168,10 @@ def update_library(new_roots: list[Path], progress: Progress | None = None) -> L
                 continue
             for path in _note_files(root):
                 try:
+                    size = path.stat().st_size
+                    if size > MAX_NOTE_BYTES:
+                        report.errors.append(CourseError(path, 1, _too_big(size)))
+                        continue
                     digest = hashlib.sha256(path.read_bytes()).hexdigest()
                 except OSError as exc:
                     report.errors.append(CourseError(path, 1, f"cannot read file ({exc.strerror})"))
@@ -112,7 +185,10 @@ def update_library(new_roots: list[Path], progress: Progress | None = None) -> L
                 report.unchanged += 1
                 continue
             try:
-                changed[file] = (digest, [_parse(Path(file), root)])
+                lesson = _parse(Path(file), root)
+                if _headings_only(lesson):
+                    raise ContentError(1, "only headings, no text to index")
+                changed[file] = (digest, [lesson])
             except (ContentError, UnicodeDecodeError) as exc:
                 line = exc.line if isinstance(exc, ContentError) else 1
                 message = exc.message if isinstance(exc, ContentError) else "not UTF-8 text"
@@ -131,10 +207,26 @@ def update_library(new_roots: list[Path], progress: Progress | None = None) -> L
             report.chunks = store.replace_files(changed, removed, progress)
             files = sorted(store.file_hashes().items())
             digest = hashlib.sha256(repr(files).encode()).hexdigest()
-            store.finish(digest, progress)
+            store.finish(digest, progress, balance_files=True)
     finally:
         store.close()
     return report
+
+
+def _too_big(size: int) -> str:
+    return (
+        f"file is {size / 1e6:.1f} MB; notes over {MAX_NOTE_BYTES / 1e6:.0f} MB are skipped "
+        "(split it into smaller files)"
+    )
+
+
+def _headings_only(lesson: Lesson) -> bool:
+    """A note with headings and nothing under them gives no passage to search."""
+    return all(
+        not line.strip() or line.lstrip().startswith("#")
+        for section in lesson.sections
+        for line in section.body.splitlines()
+    )
 
 
 def library_course() -> Course:
@@ -145,6 +237,8 @@ def library_course() -> Course:
             continue
         for order, path in enumerate(_note_files(root), start=1):
             try:
+                if path.stat().st_size > MAX_NOTE_BYTES:
+                    continue
                 lesson = _parse(path, root)
             except (ContentError, OSError, UnicodeDecodeError):
                 continue  # `tutor index` already reported it

@@ -101,11 +101,14 @@ class ScopeModel:
         return cls(weights, float(data["bias"]), int(data["negatives"]))
 
 
-def fit(positives: np.ndarray, everyday: np.ndarray) -> ScopeModel | None:
+def fit(
+    positives: np.ndarray, everyday: np.ndarray, weights: np.ndarray | None = None
+) -> ScopeModel | None:
     """Fit the classifier: the index's own vectors against everyday questions.
 
     None when there is nothing to tell apart (an empty index, or one that covers
     every everyday question); the similarity threshold alone then decides.
+    `weights` (one per positive, mean 1) lets every file of a library count alike.
     """
     from sklearn.linear_model import LogisticRegression
 
@@ -116,5 +119,8 @@ def fit(positives: np.ndarray, everyday: np.ndarray) -> ScopeModel | None:
         return None
     x = np.vstack([positives, negatives])
     y = np.r_[np.ones(len(positives)), np.zeros(len(negatives))]
-    model = LogisticRegression(C=C, class_weight="balanced", max_iter=3000).fit(x, y)
+    sample_weight = None if weights is None else np.r_[weights, np.ones(len(negatives))]
+    model = LogisticRegression(C=C, class_weight="balanced", max_iter=3000).fit(
+        x, y, sample_weight=sample_weight
+    )
     return ScopeModel(model.coef_[0].astype(np.float32), float(model.intercept_[0]), len(negatives))

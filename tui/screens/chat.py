@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -261,6 +261,20 @@ class ChatScreen(Screen):
 
         self.app.push_screen(SessionsScreen(), resume)
 
+    def on_key(self, event: events.Key) -> None:
+        """A key typed before the question box has focus goes into it.
+
+        Right after `a` opens this screen, nothing has focus for a moment (the
+        screen is still mounting), and the first letters of a question typed at
+        once used to be dropped: the whole question, when pasted.
+        """
+        box = self.query_one("#question", Input)
+        if event.is_printable and event.character and self.focused in (None, box):
+            event.stop()
+            event.prevent_default()
+            box.focus()
+            box.insert_text_at_cursor(event.character)
+
     def prefill(self, question: str) -> None:
         box = self.query_one("#question", Input)
         if question:
@@ -315,7 +329,7 @@ class ChatScreen(Screen):
 
     def _save(self, role: str, text: str, sources=None, in_scope: bool = True) -> None:
         db = self.app.db
-        if db is None:
+        if db is None or self.app.tutor.read_only:  # a read-only data folder: shown, not kept
             return
         chats = self.app.tutor.chats
         if self.session_id is None:

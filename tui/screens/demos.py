@@ -8,8 +8,12 @@ latest picture (decision boundary, samples, attention heatmaps, drawn by
 `tutor.demos.render`) update live without flooding the screen. `s` (or Esc) stops
 a run: the demo's cancel event is set and it ends at its next step.
 
-After a run that finished, two or three multiple-choice questions about what it
-showed are asked and graded like any card (`Tutor.grade(kind="mcq")`).
+After a run that finished, its final numbers appear above the plots and two or
+three multiple-choice questions about what it showed are asked and graded like
+any card (`Tutor.grade(kind="mcq")`). The questions sit below the run, outside
+its scroll, so the plot or picture a question is about (`DemoQuestion.look_at`)
+stays on screen while the learner answers, even at 80x24; keys 1-9 (and 0 for a
+tenth) pick a choice. `t` runs the attention demo on a sentence the learner types.
 
 `DemosScreen(demo=None, lesson_id=None, quick=False)`: with `demo` (or a
 `lesson_id` that a demo teaches) the demo starts at once: the lesson reader's
@@ -28,7 +32,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, OptionList, ProgressBar, Static
+from textual.widgets import Footer, Header, Input, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 from textual_plotext import PlotextPlot
 
@@ -51,6 +55,17 @@ def split_series(history: dict[str, list[float]]) -> tuple[dict, dict]:
     return losses, (accuracy or rest)
 
 
+def curve_steps(values: list[float], steps: list[int] | None) -> list[int]:
+    """The x of each value: the step it was measured at, or 1, 2, … when unknown.
+
+    A validation loss measured at 6 of 300 steps was drawn at x = 1..6, squeezed
+    into the start of the plot where nobody could see it (walk-through #17).
+    """
+    if steps and len(steps) == len(values) and len(set(steps)) == len(steps):
+        return list(steps)
+    return list(range(1, len(values) + 1))
+
+
 class DemosScreen(Screen):
     CSS_PATH = "demos.tcss"
     AUTO_FOCUS = "#demo-list"
@@ -59,11 +74,10 @@ class DemosScreen(Screen):
         Binding("escape", "back", "Back"),
         Binding("s", "stop", "Stop", tooltip="Stop the running demo"),
         Binding("r", "rerun", "Run again"),
+        Binding("t", "sentence", "Your sentence", tooltip="Run the attention demo on your text"),
         Binding("enter", "next_question", "Next", show=False),
-        Binding("1", "pick(1)", "Answer 1", show=False, tooltip="Pick answer 1"),
-        Binding("2", "pick(2)", "Answer 2", show=False, tooltip="Pick answer 2"),
-        Binding("3", "pick(3)", "Answer 3", show=False, tooltip="Pick answer 3"),
-        Binding("4", "pick(4)", "Answer 4", show=False, tooltip="Pick answer 4"),
+        # every choice by number: the attention questions offer 6 layers, the CNN's 10 digits
+        *(Binding(str(n % 10), f"pick({n})", f"Answer {n}", show=False) for n in range(1, 11)),
     ]
 
     def __init__(
@@ -83,6 +97,7 @@ class DemosScreen(Screen):
         self.question_index = 0
         self.right = 0
         self.drawn: list[tuple[int, int]] = []  # (step, total) of each redraw: tests read it
+        self.options: dict[str, Any] = {}  # for the demo's run: the attention demo's text
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -100,14 +115,21 @@ class DemosScreen(Screen):
             demo_list.border_title = "Demos"
             demo_list.border_subtitle = "enter run"
             yield demo_list
-            with VerticalScroll(id="run-view"):
-                with Horizontal(id="run-head"):
-                    yield Static(Content(""), id="run-status")
-                    yield ProgressBar(total=1, show_eta=False, id="run-progress")
-                with Horizontal(id="plots"):
-                    yield PlotextPlot(id="loss-plot")
-                    yield PlotextPlot(id="other-plot")
-                yield Static(Content(""), id="picture")
+            with Vertical(id="run-column"):
+                with VerticalScroll(id="run-view"):
+                    with Horizontal(id="run-head"):
+                        yield Static(Content(""), id="run-status")
+                        yield ProgressBar(total=1, show_eta=False, id="run-progress")
+                    yield Static(Content(""), id="final")
+                    with Horizontal(id="plots"):
+                        yield PlotextPlot(id="loss-plot")
+                        yield PlotextPlot(id="other-plot")
+                    yield Static(Content(""), id="picture")
+                yield Input(
+                    placeholder="A sentence for the attention demo · enter runs it · esc back",
+                    id="sentence",
+                    max_length=500,
+                )
                 with Vertical(id="quiz", classes="card") as quiz:
                     quiz.border_title = "What did it show?"
                     yield Static(Content(""), id="quiz-question")
@@ -117,7 +139,8 @@ class DemosScreen(Screen):
 
     def on_mount(self) -> None:
         self.title = "Demos"
-        self.query_one("#run-view").display = False
+        self.query_one("#run-column").display = False
+        self.query_one("#sentence").display = False
         if self.autostart is not None:
             self.start(self.autostart)
 
@@ -128,11 +151,14 @@ class DemosScreen(Screen):
         event.stop()
         demo = DEMOS.get(str(event.option.id))
         if demo is not None:
+            self.options = {}  # from the list: the demo as it comes (its own sentence)
             self.start(demo)
 
-    def start(self, demo: Demo) -> None:
+    def start(self, demo: Demo, **options: Any) -> None:
         if self.state in ("running", "stopping"):
             return
+        if demo is not self.demo or options:
+            self.options = options  # "run again" keeps the sentence it was given
         self.demo = demo
         self.state = "running"
         self.cancel = threading.Event()
@@ -141,10 +167,12 @@ class DemosScreen(Screen):
         self.title = demo.title
         self.sub_title = "quick run" if self.quick else ""
         self.query_one("#demo-list").display = False
+        self.query_one("#run-column").display = True
+        self.query_one("#sentence").display = False
         view = self.query_one("#run-view", VerticalScroll)
-        view.display = True
         view.scroll_home(animate=False)
         self.query_one("#quiz").display = False
+        self.query_one("#final").display = False
         self.query_one("#picture", Static).update(Content(""))
         for selector in ("#loss-plot", "#other-plot"):
             plot = self.query_one(selector, PlotextPlot)
@@ -155,14 +183,14 @@ class DemosScreen(Screen):
         self.query_one("#run-progress", ProgressBar).update(total=1, progress=0)
         view.focus()
         self.refresh_bindings()
-        self.run_demo(demo, self.cancel)
+        self.run_demo(demo, self.cancel, dict(self.options))
 
     def set_status(self, text: str, style: str = "$text-muted") -> None:
         # the demo's title is in the header; this line says what is happening
         self.query_one("#run-status", Static).update(Content.styled(text, style))
 
     @work(thread=True, exclusive=True, group="demo", exit_on_error=False)
-    def run_demo(self, demo: Demo, cancel: threading.Event) -> None:
+    def run_demo(self, demo: Demo, cancel: threading.Event, options: dict[str, Any]) -> None:
         from tutor.demos.render import DemoView
 
         view = DemoView(demo.name, demo.title)
@@ -171,7 +199,7 @@ class DemosScreen(Screen):
         try:
             from tutor.demos.process import run_in_child
 
-            for event in run_in_child(demo.name, quick=self.quick, cancel=cancel):
+            for event in run_in_child(demo.name, quick=self.quick, cancel=cancel, **options):
                 view.update(event)
                 now = time.monotonic()
                 first_step = not mid_run and 0 < view.step < view.total
@@ -183,6 +211,7 @@ class DemosScreen(Screen):
                         "step": view.step,
                         "total": view.total,
                         "history": {k: list(v) for k, v in view.history.items()},
+                        "steps": {k: list(v) for k, v in view.history_steps.items()},
                         "picture": view.picture(),
                     }
                     self.app.call_from_thread(self.draw, state, cancel)
@@ -201,8 +230,10 @@ class DemosScreen(Screen):
             self.set_status(f"{state['device']} · step {step} of {total} · s stop")
         self.query_one("#run-progress", ProgressBar).update(total=total, progress=step)
         losses, other = split_series(state["history"])
-        self.plot("#loss-plot", losses, "loss")
-        self.plot("#other-plot", other, "accuracy" if any("acc" in k for k in other) else "")
+        steps = state.get("steps", {})
+        self.plot("#loss-plot", losses, "loss", steps)
+        title = "accuracy" if any("acc" in k for k in other) else ""
+        self.plot("#other-plot", other, title, steps)
         picture = state["picture"]
         widget = self.query_one("#picture", Static)
         if picture:
@@ -211,19 +242,30 @@ class DemosScreen(Screen):
             widget.update(Group(*picture))
         widget.display = bool(picture)
 
-    def plot(self, selector: str, series: dict[str, list[float]], title: str) -> None:
+    def plot(
+        self,
+        selector: str,
+        series: dict[str, list[float]],
+        title: str,
+        steps: dict[str, list[int]] | None = None,
+    ) -> None:
+        """Curves against the training step each value was measured at (a validation
+        loss taken every few dozen steps spans the run like the training loss)."""
         widget = self.query_one(selector, PlotextPlot)
-        widget.display = bool(series)
+        # an empty frame says nothing: only a curve of two points or more is drawn
+        widget.display = any(len(v) > 1 for v in series.values())
         plt = widget.plt
         plt.clear_data()
         plt.clear_figure()
-        longest = 0
+        first, last = None, 0
         for name, values in list(series.items())[:MAX_SERIES]:
             if len(values) > 1:
-                plt.plot(list(range(1, len(values) + 1)), values, label=name, marker="braille")
-                longest = max(longest, len(values))
-        if longest > 1:
-            ticks = sorted({1 + round(i * (longest - 1) / 4) for i in range(5)})
+                xs = curve_steps(values, (steps or {}).get(name))
+                plt.plot(xs, values, label=name, marker="braille")
+                first = xs[0] if first is None else min(first, xs[0])
+                last = max(last, xs[-1])
+        if first is not None and last > first:
+            ticks = sorted({first + round(i * (last - first) / 4) for i in range(5)})
             plt.xticks(ticks, [str(t) for t in ticks])
         if title:
             plt.title(title)
@@ -240,6 +282,7 @@ class DemosScreen(Screen):
             self.refresh_bindings()
             return
         self.questions = self.demo.questions(self.result) if self.demo else []
+        self.show_final(self.result)
         self.set_status("done · answer the questions below · r run again", "$text-success")
         if self.questions:
             self.state = "questions"
@@ -255,6 +298,28 @@ class DemosScreen(Screen):
         self.set_status(f"the demo failed: {message}", "$text-error")
         self.refresh_bindings()
 
+    def show_final(self, metrics: dict[str, float]) -> None:
+        """The run's final numbers in a few lines above the plots: what the questions
+        ask about is on screen (the MLP's test accuracy is never a curve). A metric
+        per layer is one entry ("entropy by layer 2.06 1.15 …"), so the attention
+        demo's thirty numbers fit a small terminal."""
+        import re
+
+        entries: dict[str, list[str]] = {}
+        for key, value in metrics.items():
+            shown = f"{value:.4g}" if isinstance(value, float) else str(value)
+            per_layer = re.fullmatch(r"(.+)_layer\d+", key)
+            name = f"{per_layer.group(1)} by layer" if per_layer else key
+            entries.setdefault(name.replace("_", " "), []).append(shown)
+        parts: list = [("Final  ", "bold")]
+        for i, (name, values) in enumerate(entries.items()):
+            if i:
+                parts.append(("  ·  ", "dim"))
+            parts += [(name, "$text-muted"), " ", (" ".join(values), "bold")]
+        final = self.query_one("#final", Static)
+        final.update(Content.assemble(*parts))
+        final.display = bool(metrics)
+
     # --------------------------------------------------------------- questions
 
     def show_question(self) -> None:
@@ -269,13 +334,26 @@ class DemosScreen(Screen):
             for i, text in enumerate(q.choices, start=1)
         )
         choices.disabled = False
-        choices.highlighted = 0
+        choices.display = True
+        # nothing highlighted: a stray Enter must not answer choice 1
+        choices.highlighted = None
+        n = len(q.choices)
+        keys = f"1-{n}" if n <= 9 else "1-9, 0"
         feedback = self.query_one("#quiz-feedback", Static)
-        feedback.update(Content.styled("1-4 or enter to answer", "$text-muted"))
+        feedback.update(Content.styled(f"{keys} to answer (or arrows and enter)", "$text-muted"))
+        feedback.display = True
         choices.focus()
-        self.call_after_refresh(
-            self.query_one("#run-view", VerticalScroll).scroll_to_widget, quiz, animate=False
-        )
+        # the quiz sits below the run: bring what this question is about into view, once
+        # the quiz has taken its new height (the choices make it grow)
+        self.call_after_refresh(self.call_after_refresh, self._reveal, q)
+
+    def _reveal(self, q: DemoQuestion) -> None:
+        view = self.query_one("#run-view", VerticalScroll)
+        picture = self.query_one("#picture")
+        if q.look_at == "picture" and picture.display:
+            view.scroll_to_widget(picture, top=True, animate=False)
+        else:
+            view.scroll_to(y=0, animate=False)
 
     @on(OptionList.OptionSelected, "#quiz-choices")
     def choice_picked(self, event: OptionList.OptionSelected) -> None:
@@ -311,11 +389,10 @@ class DemosScreen(Screen):
         feedback.update(
             Content.assemble(verdict, "\n", q.explanation, "\n", (follow, "$text-muted"))
         )
-        self.query_one("#quiz-choices", OptionList).disabled = True
-        view = self.query_one("#run-view", VerticalScroll)
-        view.focus()
-        # the verdict and explanation grow the card past the bottom of a small terminal
-        self.call_after_refresh(view.scroll_to_widget, feedback, animate=False)
+        choices = self.query_one("#quiz-choices", OptionList)
+        choices.disabled = True
+        choices.display = False  # room for the explanation; the verdict names the answer
+        self.query_one("#run-view", VerticalScroll).focus()
         self.refresh_bindings()
 
     def action_next_question(self) -> None:
@@ -346,6 +423,65 @@ class DemosScreen(Screen):
             return self.demo is not None and self.state not in ("running", "stopping", "list")
         if action == "next_question":
             return self.state == "answered"
+        if action == "sentence":
+            return self._attention_in_reach()
+        return True
+
+    def _attention_in_reach(self) -> bool:
+        """The attention demo is highlighted in the list, or is the one shown and idle."""
+        if self.state == "list":
+            demo_list = self.query_one("#demo-list", OptionList)
+            index = demo_list.highlighted
+            return index is not None and demo_list.get_option_at_index(index).id == "attention"
+        return (
+            self.demo is not None
+            and self.demo.name == "attention"
+            and self.state
+            not in (
+                "running",
+                "stopping",
+            )
+        )
+
+    @on(OptionList.OptionHighlighted, "#demo-list")
+    def _demo_highlighted(self) -> None:
+        self.refresh_bindings()  # `t` shows only beside the attention demo
+
+    def action_sentence(self) -> None:
+        """Ask for the sentence the attention demo reads (the list says "your sentence")."""
+        if not self._attention_in_reach():
+            return
+        box = self.query_one("#sentence", Input)
+        if self.state == "list":
+            self.query_one("#demo-list").display = False
+            self.query_one("#run-column").display = True
+            self.query_one("#run-view").display = False
+            self.query_one("#quiz").display = False
+        box.value = self.options.get("text", "")
+        box.display = True
+        box.focus()
+
+    @on(Input.Submitted, "#sentence")
+    def _sentence_given(self, event: Input.Submitted) -> None:
+        event.stop()
+        text = " ".join(event.value.split())
+        if not text:
+            self.notify("Type a sentence first (esc goes back).", severity="warning")
+            return
+        self.query_one("#run-view").display = True
+        self.start(DEMOS["attention"], text=text)
+
+    def _close_sentence(self) -> bool:
+        box = self.query_one("#sentence", Input)
+        if not box.display:
+            return False
+        box.display = False
+        self.query_one("#run-view").display = True
+        if self.demo is None or self.state == "list":
+            self.query_one("#run-column").display = False
+            demo_list = self.query_one("#demo-list", OptionList)
+            demo_list.display = True
+            demo_list.focus()
         return True
 
     def action_stop(self) -> None:
@@ -362,6 +498,8 @@ class DemosScreen(Screen):
             self.start(self.demo)
 
     def action_back(self) -> None:
+        if self._close_sentence():
+            return
         if self.state == "running":
             self.action_stop()
             return
@@ -372,7 +510,7 @@ class DemosScreen(Screen):
         self.cancel = threading.Event()  # late events from the old run are ignored
         self.state = "list"
         self.title, self.sub_title = "Demos", ""
-        self.query_one("#run-view").display = False
+        self.query_one("#run-column").display = False
         demo_list = self.query_one("#demo-list", OptionList)
         demo_list.display = True
         demo_list.focus()

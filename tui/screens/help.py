@@ -25,6 +25,10 @@ GROUPS = [
     ("Quiz", "quiz"),
     ("Stats", "stats"),
     ("Demos", "demos"),
+    ("Card browser", "cards"),
+    ("A card (enter in the browser)", "tui.screens.cards:CardScreen"),
+    ("Editing a card", "tui.screens.cards:EditCardScreen"),
+    ("Backups", "backups"),
 ]
 KEY_WIDTH = 14
 
@@ -99,7 +103,8 @@ class HelpScreen(ModalScreen[None]):
         from tui.app import PALETTE
 
         rows = [
-            Content.assemble((entry.title.ljust(30), "bold"), (entry.help, "dim"))
+            # two spaces at least: a title longer than the column ran into its help
+            Content.assemble((entry.title.ljust(30) + "  ", "bold"), (entry.help, "dim"))
             for entry in PALETTE
         ]
         yield Static(Content("In the command palette (ctrl+p)"), classes="help-group")

@@ -7,10 +7,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, OptionList, Sparkline, Static
+from textual.widgets import Header, OptionList, Sparkline, Static
 from textual.widgets.option_list import Option
 
-from tui.widgets import ModelStatus, bar
+from tui.widgets import FittedFooter, ModelStatus, bar
 
 # columns around a lesson title in the list: "NN  " + title + "  " + bar + " 100%"
 BAR_WIDTH = 10
@@ -24,11 +24,14 @@ class HomeScreen(Screen):
     BINDINGS = [
         Binding("r", "app.open('review')", "Review"),
         Binding("c", "app.continue", "Continue"),
-        Binding("a", "app.open('chat')", "Ask"),
+        # priority: the chat opens as the key arrives, so a question typed (or pasted)
+        # straight after `a` lands in the chat, not on this screen, where it was lost
+        Binding("a", "app.open('chat')", "Ask", priority=True),
         Binding("z", "app.open('quiz')", "Quiz"),
-        Binding("s", "app.open('stats')", "Stats", show=False),
-        Binding("d", "app.open('demos')", "Demos", show=False),
+        Binding("s", "app.open('stats')", "Stats"),
+        Binding("d", "app.open('demos')", "Demos"),
         Binding("g", "app.open('glossary')", "Glossary", show=False),
+        Binding("b", "app.open('cards')", "Cards", show=False, tooltip="Browse the cards"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -51,7 +54,7 @@ class HomeScreen(Screen):
             lessons.border_subtitle = "enter open · mastery"
             yield lessons
             yield ModelStatus(id="model-status")
-        yield Footer()
+        yield FittedFooter()
 
     def on_mount(self) -> None:
         self.watch(self.app, "summary", self._show_summary)
@@ -86,16 +89,24 @@ class HomeScreen(Screen):
         self._show_lessons()
 
     def _show_today(self, s) -> None:
+        met = s.reviewed_today >= s.goal
+        # a fresh data dir has no cards until the first sync ends: "…", not a false 0
+        making = not s.cards and not self.app.cards_ready.is_set()
         counts = Content.assemble(
-            (f"{s.due:>4}", "bold $text-warning" if s.due else "bold"),
+            ("   …" if making else f"{s.due:>4}", "bold $text-warning" if s.due else "bold"),
             " due today\n",
-            (f"{s.new:>4}", "bold $text-accent" if s.new else "bold"),
+            ("   …" if making else f"{s.new:>4}", "bold $text-accent" if s.new else "bold"),
             " new cards\n",
             (f"{s.streak:>4}", "bold $text-success" if s.streak else "bold"),
             f" day{'' if s.streak == 1 else 's'} in a row",
+            ("  · goal ", "$text-muted"),
+            (f"{min(s.reviewed_today, s.goal)}/{s.goal}", "bold $text-success" if met else "bold"),
+            (" ✓" if met else "", "$text-success"),
         )
         self.query_one("#counts", Static).update(counts)
-        if not s.cards:
+        if making:
+            hint = Content.styled("Making the review cards…", "dim")
+        elif not s.cards:
             hint = Content.styled("No review cards yet.", "dim")
         elif s.due or s.new:
             hint = Content.assemble(("r", "bold $accent"), " start today's review")

@@ -16,9 +16,10 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Markdown, OptionList, Static
+from textual.widgets import Header, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
+from tui.widgets import FittedFooter
 from tutor.course import Lesson, Section
 
 
@@ -70,8 +71,11 @@ class LessonScreen(Screen):
             "Demo",
             tooltip="Run this lesson's live demo (or pick one from the list)",
         ),
-        Binding("n", "next_section", "Next §"),
-        Binding("p", "previous_section", "Prev §"),
+        # one footer entry for the pair, so the footer fits 80 columns
+        Binding(
+            "n", "next_section", "Section", key_display="n p", tooltip="Next § (p: previous §)"
+        ),
+        Binding("p", "previous_section", "Prev §", show=False),
         Binding("t", "toggle_contents", "Contents"),
         Binding("s", "toggle_solutions", "Solutions", tooltip="Show or hide worked solutions"),
         Binding("right_square_bracket", "next_lesson", "Next lesson", show=False),
@@ -117,7 +121,7 @@ class LessonScreen(Screen):
             with VerticalScroll(id="reader"):
                 yield Markdown(id="page", open_links=False)
         yield Static(id="section-bar")
-        yield Footer()
+        yield FittedFooter()
 
     def on_mount(self) -> None:
         target = self._initial if self.lesson.section(self._initial or "") else None

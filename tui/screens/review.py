@@ -13,6 +13,11 @@ as its docstring says:
                 terminal) loses nothing that was rated
     done      → a summary: right and wrong, ratings, time, when the next card is due
 
+Between cards, ctrl+z (or u when the answer box is not focused) undoes the last
+review of the day and shows that card again; after answering, ! suspends the
+card, - buries it until tomorrow (neither records the answer), * flags it. A
+rating that makes a card a leech says so once, with the passage that teaches it.
+
 An empty answer means "I don't know": it is graded (incorrect) and shows the answer.
 Cram mode (`c` when nothing is due, or `cram=True`) goes over every card and logs the
 reviews without rescheduling anything.
@@ -25,7 +30,7 @@ import time
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Markdown, OptionList, ProgressBar, Static
@@ -33,6 +38,7 @@ from textual.widgets.option_list import Option
 
 from tutor.errors import TutorError
 from tutor.study.clock import describe_wait
+from tutor.study.feedback import verdict_parts
 from tutor.study.schedule import RATING_NAMES
 
 RATING_LABELS = {int(rating): name for rating, name in RATING_NAMES.items()}
@@ -71,9 +77,68 @@ class ReviewScreen(Screen):
         Binding("2", "number(2)", "Hard", show=False, tooltip="Rate Hard (or pick choice 2)"),
         Binding("3", "number(3)", "Good", show=False, tooltip="Rate Good (or pick choice 3)"),
         Binding("4", "number(4)", "Easy", show=False, tooltip="Rate Easy (or pick choice 4)"),
+        Binding(
+            "ctrl+z,u",
+            "undo",
+            "Undo",
+            show=False,
+            tooltip="Undo the last review and answer that card again",
+        ),  # fmt: skip
+        Binding(
+            "exclamation_mark",
+            "hold('suspend')",
+            "Suspend",
+            show=False,
+            key_display="!",
+            tooltip="Suspend this card (after answering; no review is recorded)",
+        ),  # fmt: skip
+        Binding(
+            "minus",
+            "hold('bury')",
+            "Bury",
+            show=False,
+            key_display="-",
+            tooltip="Bury this card until tomorrow (after answering)",
+        ),  # fmt: skip
+        Binding(
+            "y",
+            "override('correct')",
+            "I was right",
+            show=False,
+            tooltip="Mark your answer right; the grader grades it so next time (short answers)",
+        ),  # fmt: skip
+        Binding(
+            "n",
+            "override('incorrect')",
+            "That was wrong",
+            show=False,
+            tooltip="Mark your answer wrong; the grader grades it so next time (short answers)",
+        ),  # fmt: skip
+        Binding(
+            "asterisk",
+            "flag",
+            "Flag",
+            show=False,
+            key_display="*",
+            tooltip="Flag this card for later, or take the flag off",
+        ),  # fmt: skip
     ]
 
     COMMANDS_HERE = [
+        (
+            "I was right",
+            "Mark this answer correct; it is graded so next time",
+            "override('correct')",
+        ),
+        (
+            "That was wrong",
+            "Mark this answer wrong; it is graded so next time",
+            "override('incorrect')",
+        ),
+        ("Undo the last review", "Take it back and answer that card again", "undo"),
+        ("Suspend this card", "Never schedule it until unsuspended", "hold('suspend')"),
+        ("Bury this card until tomorrow", "Hide it for the rest of the day", "hold('bury')"),
+        ("Flag this card", "Mark it for later (or take the flag off)", "flag"),
         ("Skip this card", "Move on without recording a review", "skip"),
         ("Cram", "Go over every card without changing the schedule", "cram"),
         ("Open the lesson of this card", "Show the passage that teaches this card", "open_source"),
@@ -123,7 +188,15 @@ class ReviewScreen(Screen):
             yield Static(Content(""), id="status")
             with Vertical(id="feedback"):
                 yield Static(Content(""), id="verdict")
-                yield Static(Content(""), id="reference")
+                # a grid, so a long answer wraps under itself, not under its label
+                with Grid(id="reference"):
+                    for name, label in (
+                        ("yours", "Your answer"),
+                        ("answer", "Answer"),
+                        ("why", "Why"),
+                    ):
+                        yield Static(Content.styled(label, "bold"), classes=f"ref-label ref-{name}")
+                        yield Static(Content(""), id=f"ref-{name}", classes=f"ref-{name}")
                 with Vertical(id="source", classes="card"):
                     yield Markdown(id="source-text", open_links=False)
             yield Static(Content(""), id="summary", classes="card")
@@ -142,7 +215,12 @@ class ReviewScreen(Screen):
             lesson = self.app.course.lesson(self.lesson_id)
             if lesson is not None:
                 section = lesson.section(self.section_id or "")
-                return f"{name}: {section.title if section else lesson.title}"
+                if section is None:
+                    return f"{name}: {lesson.title}"
+                # by number, not by title: "Quiz: How do I stop my model from
+                # overfitting?" gave away the cloze whose answer is "overfitting"
+                number = lesson.sections.index(section) + 1
+                return f"{name}: {lesson.title}, section {number} of {len(lesson.sections)}"
         return name
 
     # ----------------------------------------------------------------- session
@@ -307,27 +385,26 @@ class ReviewScreen(Screen):
         card = sub.card
         self.set_status(None)
         label, style = VERDICT_STYLES.get(sub.grade.verdict, (sub.grade.verdict, "bold"))
-        why = sub.grade.feedback.split("\n", 1)[0]
-        # no score beside it: the grader's P(correct) reads as a mark ("✓ Correct 44%")
+        # the grader's reason without its own verdict word ("✕ Not quite  Not quite: …"),
+        # and no score: the grader's P(correct) reads as a mark ("✓ Correct 44%")
+        _, why = verdict_parts(sub.grade)
         verdict = Content.styled(label, style)
-        if why and why.rstrip(".") not in ("Correct", "Not quite"):
+        if why:
             verdict = Content.assemble(verdict, "  ", (why, "$text-muted"))
         yours = sub.answer
         if card.kind == "mcq" and card.choices and yours.isdigit():
             index = int(yours) - 1
             if 0 <= index < len(card.choices):
                 yours = f"{yours}) {card.choices[index]}"
-        lines = [
-            ("Your answer  ", "bold"),
-            (yours or "(none)", "" if yours else "dim italic"),
-            "\n",
-            ("Answer       ", "bold"),
-            (card.answer, "$text-success"),
-        ]
-        if card.explanation and card.explanation.strip() != card.answer.strip():
-            lines += ["\n", ("Why          ", "bold"), card.explanation]
         self.query_one("#verdict", Static).update(verdict)
-        self.query_one("#reference", Static).update(Content.assemble(*lines))
+        self.query_one("#ref-yours", Static).update(
+            Content(yours) if yours else Content.styled("(none)", "dim italic")
+        )
+        self.query_one("#ref-answer", Static).update(Content.styled(card.answer, "$text-success"))
+        why_text = card.explanation if card.explanation.strip() != card.answer.strip() else ""
+        self.query_one("#ref-why", Static).update(Content(why_text))
+        for widget in self.query(".ref-why"):
+            widget.display = bool(why_text.strip())
         source = self.query_one("#source", Vertical)
         if card.source_text:
             text = card.source_text.strip()
@@ -365,6 +442,12 @@ class ReviewScreen(Screen):
             style = "bold reverse $accent" if n == suggested else "bold $accent"
             parts += [(f" {n} ", style), (f" {name}", "bold" if n == suggested else "")]
         parts += [("   enter ", "bold $accent"), (f"= {RATING_LABELS[suggested]}", "$text-muted")]
+        sub = self.submission
+        if sub.card.kind == "short" and sub.answer.strip():
+            key, says = (
+                ("n", "it was wrong") if sub.grade.verdict == "correct" else ("y", "I was right")
+            )
+            parts += [(f"   {key} ", "bold $accent"), (says, "$text-muted")]
         bar.update(Content.assemble(*parts))
         bar.display = True
 
@@ -402,6 +485,14 @@ class ReviewScreen(Screen):
             )
         self._last_recorded = Content.styled(note, "$text-muted")
         self.submission = None
+        if result.leech:  # told once: the review that made it a leech
+            self.notify(
+                self.app.tutor.leech_notice(result.card_id, result.lapses),
+                title="A leech",
+                severity="warning",
+                timeout=20,
+                markup=False,
+            )
         self.show_next()
 
     def action_skip(self) -> None:
@@ -497,6 +588,10 @@ class ReviewScreen(Screen):
     # -------------------------------------------------------------- actions
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "undo":
+            return self.session is not None and self.state in ("question", "done", "empty")
+        if action in ("hold", "flag"):
+            return self.state in ("question", "feedback") and self._shown_card() is not None
         if action == "skip":
             return self.state in ("question", "feedback")
         if action == "accept":
@@ -505,7 +600,83 @@ class ReviewScreen(Screen):
             return self.state in ("done", "empty")
         if action == "open_source":
             return self.state == "feedback"
+        if action == "override":
+            sub = self.submission
+            return (
+                self.state == "feedback"
+                and sub is not None
+                and sub.card.kind == "short"
+                and bool(sub.answer.strip())
+                and sub.grade.verdict != parameters[0]
+            )
         return True
+
+    def action_override(self, verdict: str) -> None:
+        """The learner's verdict instead of the grader's: the suggested rating follows,
+        and the answer is kept as a labelled example of this card for the grader."""
+        if not self.check_action("override", (verdict,)):
+            return
+        try:
+            sub = self.session.override(verdict)
+        except TutorError as exc:
+            self.notify(f"Not kept: {exc}", severity="error", markup=False)
+            return
+        self.show_feedback(sub, self._token)
+
+    def _shown_card(self):
+        if self.session is None:
+            return None
+        return self.submission.card if self.submission else self.session.current
+
+    def action_undo(self) -> None:
+        """Take back today's latest review; that card is shown again at once."""
+        if self.state == "feedback":
+            self.notify("Rate this card (or skip it) first, then undo.", markup=False)
+            return
+        if self.session is None or self.state not in ("question", "done", "empty"):
+            return
+        shown = self.session.current is not None
+        try:
+            result = self.session.undo()
+        except TutorError as exc:
+            self.notify(str(exc), markup=False)
+            return
+        self.number = max(0, self.number - (2 if shown else 1))
+        name = RATING_NAMES[result.rating]
+        self._last_recorded = Content.styled(f"Undone: {name}. Answer it again.", "$text-muted")
+        self.show_next()
+        self.app.refresh_summary()
+
+    def action_hold(self, what: str) -> None:
+        """Suspend or bury the card on screen and move on (its answer is not recorded)."""
+        card = self._shown_card()
+        if card is None or self.state not in ("question", "feedback"):
+            return
+        try:
+            if what == "suspend":
+                self.app.tutor.suspend([card.id])
+                note = "Suspended: it is not scheduled until you unsuspend it (card browser)."
+            else:
+                self.app.tutor.bury([card.id])
+                note = "Buried until tomorrow."
+        except TutorError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        self.session.skip()
+        self._last_recorded = Content.styled(note, "$text-muted")
+        self.show_next()
+
+    def action_flag(self) -> None:
+        card = self._shown_card()
+        if card is None:
+            return
+        try:
+            flagged = not self.app.tutor.card(card.id).flagged
+            self.app.tutor.flag([card.id], flagged)
+        except TutorError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        self.notify("Flagged for later." if flagged else "Flag taken off.", markup=False)
 
     def action_cram(self) -> None:
         if self.state not in ("done", "empty"):
@@ -520,8 +691,30 @@ class ReviewScreen(Screen):
         if card is not None and self.app.course and self.app.course.lesson(card.lesson_id):
             self.app.open_lesson(card.lesson_id, card.section_id)
 
+    def save_pending(self) -> str | None:
+        """Record an answer that was graded but not rated yet, with the suggested rating.
+
+        Leaving (esc, q) or quitting (ctrl+q, which the app routes here) right after
+        the verdict used to drop that answer silently. Returns the rating's name,
+        or None when there was nothing to record.
+        """
+        if self.state != "feedback" or self.session is None or self.submission is None:
+            return None
+        try:
+            result = self.session.rate(None)
+        except TutorError as exc:
+            self.notify(f"The review was not saved: {exc}", severity="error", markup=False)
+            return None
+        self.submission = None
+        self.state = "question"  # nothing pending any more; the screen is closing
+        return RATING_NAMES[result.rating]
+
     def action_leave(self) -> None:
-        """Back to where the learner came from; every rated card is already saved."""
+        """Back to where the learner came from; every rated card is already saved, and an
+        answer still waiting for its rating is recorded as suggested."""
+        saved = self.save_pending()
+        if saved is not None:
+            self.app.notify(f"Your last answer was recorded as {saved} (the suggested rating).")
         if self.session is not None and self.state != "done":
             self.session.put_back()
         self._token += 1

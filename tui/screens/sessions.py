@@ -25,13 +25,17 @@ class SessionsScreen(ModalScreen[int | None]):
     def on_mount(self) -> None:
         sessions = self.app.tutor.chats.sessions() if self.app.db is not None else []
         options = self.query_one("#sessions", OptionList)
+        from tutor.study.clock import parse_iso, zone
+
         for s in sessions:
-            when = s.updated_at[:16].replace("T", " ")
+            # the learner's own clock (not UTC), and "1 message", not "1 messages"
+            when = parse_iso(s.updated_at).astimezone(zone()).strftime("%Y-%m-%d %H:%M")
+            noun = "message" if s.messages == 1 else "messages"
             options.add_option(
                 Option(
                     Content.assemble(
                         s.title,
-                        (f"\n{when} UTC · {s.messages} messages", "dim"),
+                        (f"\n{when} · {s.messages} {noun}", "dim"),
                     ),
                     id=str(s.id),
                 )

@@ -73,6 +73,19 @@ def heatmap(days: list[tuple[str, int]], weeks: int) -> Content:
     return Content.assemble(*lines)
 
 
+def set_aside(s) -> str:
+    """', 2 suspended (1 leech), 1 buried, 3 flagged' — or '' when no card is set aside."""
+    parts = []
+    if s.cards_suspended:
+        leeches = f" ({s.cards_leeches} leech{'es' if s.cards_leeches != 1 else ''})"
+        parts.append(f"{s.cards_suspended} suspended" + (leeches if s.cards_leeches else ""))
+    if s.cards_buried:
+        parts.append(f"{s.cards_buried} buried")
+    if s.cards_flagged:
+        parts.append(f"{s.cards_flagged} flagged")
+    return "".join(f", {p}" for p in parts)
+
+
 class StatsScreen(Screen):
     CSS_PATH = "stats.tcss"
     AUTO_FOCUS = "#stats-body"
@@ -176,6 +189,7 @@ class StatsScreen(Screen):
             f" review{'' if s.reviews_total == 1 else 's'} in all\n",
             (f"{s.cards_active:>4}", "bold"),
             f" cards, {s.cards_unseen} unseen",
+            (set_aside(s), "$text-muted"),
         )
         self.query_one("#today-numbers", Static).update(text)
 

@@ -40,10 +40,54 @@ class StudyCard:
     last_review: str | None
     stability: float | None
     difficulty: float | None
+    suspended: bool = False  # never scheduled until unsuspended (by hand, or as a leech)
+    buried_until: str | None = None  # ISO UTC: not scheduled before this
+    flagged: bool = False
+    lapses: int = 0  # times it was forgotten after being learned (Again on a Review card)
+    leech: bool = False  # lapsed `srs.leech_lapses` times: tagged, and suspended then
+    edited: bool = False  # question/reference/accepted answers are the learner's own edit
 
     @property
     def is_new(self) -> bool:
         return self.last_review is None
+
+    def buried_at(self, now_iso: str) -> bool:
+        """Whether the card is buried at `now_iso` (ISO UTC text, as in the database)."""
+        return self.buried_until is not None and self.buried_until > now_iso
+
+    def schedulable_at(self, now_iso: str) -> bool:
+        """Active, not suspended, not buried: a session may show it."""
+        return self.status == "active" and not self.suspended and not self.buried_at(now_iso)
+
+    def to_dict(self, now_iso: str) -> dict:
+        """What `tutor card --json` prints (and the browser shows) for this card."""
+        return {
+            "id": self.id,
+            "lesson_id": self.lesson_id,
+            "lesson": self.lesson_title,
+            "section_id": self.section_id,
+            "teaching_passage": self.source_heading,
+            "source": self.source_ref or None,
+            "kind": self.kind,
+            "question": self.question,
+            "reference": self.answer,
+            "accept": self.accept,
+            "choices": self.choices,
+            "explanation": self.explanation,
+            "state": state_name(self.state, self.last_review),
+            "due": self.due if self.last_review else None,
+            "last_review": self.last_review,
+            "stability": self.stability,
+            "difficulty": self.difficulty,
+            "lapses": self.lapses,
+            "suspended": self.suspended,
+            "buried": self.buried_at(now_iso),
+            "buried_until": self.buried_until if self.buried_at(now_iso) else None,
+            "flagged": self.flagged,
+            "leech": self.leech,
+            "edited": self.edited,
+            "retired": self.status != "active",
+        }
 
     @property
     def source_ref(self) -> str:
@@ -57,7 +101,18 @@ class StudyCard:
         values = list(row)
         values[9] = json.loads(values[9] or "[]")
         values[10] = json.loads(values[10] or "[]")
+        for i in (23, 25, 27, 28):  # SQLite's 0/1 as bool
+            if i < len(values):
+                values[i] = bool(values[i])
         return cls(*values)
+
+
+STATE_NAMES = {1: "learning", 2: "review", 3: "relearning"}  # fsrs.State values
+
+
+def state_name(state: int, last_review: str | None) -> str:
+    """'new' for a card never reviewed, else fsrs's state in words."""
+    return "new" if last_review is None else STATE_NAMES.get(int(state), str(state))
 
 
 @dataclass

@@ -99,6 +99,7 @@ def upsert(
     *,
     retire_missing: bool = False,
     report: SyncReport | None = None,
+    keep: list[str] | tuple[str, ...] = (),
 ) -> SyncReport:
     """Insert or update card rows; new cards start with a fresh FSRS state at `now`."""
     report = report or SyncReport(origin)
@@ -110,6 +111,7 @@ def upsert(
         new_state=lambda card_id: new_card_state(card_id, now),
         retire_missing=retire_missing,
         report=report,
+        keep=keep,
     )
     return report
 
@@ -123,11 +125,12 @@ def sync_cards(
     encoder: Encoder | None = None,
     seed: Seed | None = None,
     force: bool = False,
+    keep: list[str] | tuple[str, ...] = (),
 ) -> SyncReport:
     """Make the cards of `origin` (by default the course folder's own) match `course`.
 
     `seed` looks up key-term vectors computed ahead (the bundled index's) before
-    the encoder is run for the missing ones."""
+    the encoder is run for the missing ones; cards in `keep` are never retired."""
     origin = origin or course_origin(course.root)
     now = now or utcnow()
     report = SyncReport(origin)
@@ -162,7 +165,7 @@ def sync_cards(
             unique.append(spec)
     unique = fill_mcq_choices(db, unique, terms, encoder, seed)
     rows = [card_row(s, origin, lesson_order.get(s.lesson_id, 0)) for s in unique]
-    upsert(db, rows, origin, now, retire_missing=True, report=report)
+    upsert(db, rows, origin, now, retire_missing=True, report=report, keep=keep)
     set_setting(db, setting, fingerprint)
     return report
 
@@ -171,5 +174,16 @@ def sync_library(db: sqlite_utils.Database, **kwargs) -> SyncReport | None:
     """Sync generated cards for the learner's indexed notes (None when there are none)."""
     from tutor.library import library_course, roots
 
-    course = library_course() if roots() else Course(root=Path("."), lessons=[], errors=[])
-    return sync_cards(db, course, "library", **kwargs)
+    folders = roots()
+    course = library_course() if folders else Course(root=Path("."), lessons=[], errors=[])
+    # A folder that is missing for now (unmounted, renamed) keeps its cards, as the
+    # index keeps its notes: retiring them would drop them from every review.
+    missing = [r for r in folders if not r.is_dir()]
+    keep = [
+        c.id
+        for c in card_rows.list_cards(db, status="active")
+        if c.origin == "library"
+        and c.source_path
+        and any(Path(c.source_path).is_relative_to(r) for r in missing)
+    ]
+    return sync_cards(db, course, "library", keep=keep, **kwargs)

@@ -36,6 +36,19 @@ class TutorGroup(click.Group):
         except (KeyboardInterrupt, click.Abort):  # click.prompt turns Ctrl+C into Abort
             click.echo("\ntutor: interrupted", err=True)
             raise click.exceptions.Exit(130) from None
+        except BrokenPipeError:
+            # `tutor ask --json - | head -1`: the reader has all it wants, which is not
+            # an error. Caught here because click's own handler exits 1 for it.
+            _quiet_stdout()
+            raise click.exceptions.Exit(0) from None
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so Python's flush at exit meets no broken pipe."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 @click.group(cls=TutorGroup, invoke_without_command=True)
@@ -70,18 +83,22 @@ def echo_json(payload) -> None:
     click.echo(json.dumps(payload, ensure_ascii=False))
 
 
+PLAIN_EVERY = 500  # items between two plain progress lines, at most
+
+
 @contextmanager
 def progress_bar(transient: bool = True):
     """A rich progress bar on stderr, as a `progress(stage, done, total)` callback.
 
     When stderr is not a terminal (a log, CI) it writes a plain line per stage
-    and every tenth of the way instead, so long work never looks hung.
+    and every tenth of the way, or every `PLAIN_EVERY` items if that comes sooner,
+    so long work (a big note: thousands of passages) never looks hung.
     """
     if not sys.stderr.isatty():
         said: dict[str, int] = {}
 
         def plain(stage: str, done: int, total: int) -> None:
-            step = max(1, total // 10)
+            step = max(1, min(total // 10, PLAIN_EVERY))
             if stage not in said or done >= total or done - said[stage] >= step:
                 said[stage] = done
                 click.echo(f"{stage}: {done}/{total}", err=True)
@@ -114,12 +131,9 @@ def main() -> None:
     """Entry point of the `tutor` console script."""
     try:
         cli(prog_name="tutor")
-    except BrokenPipeError:  # `tutor ask --json - | head`: the reader has all it wants
-        import os
-
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())  # no second error when Python flushes at exit
+    except BrokenPipeError:  # one raised outside a command (while click prints help)
+        _quiet_stdout()
         sys.exit(0)
 
 
-from tutor.cli import ask, cards_io, demo, study, system  # noqa: E402,F401  (registers commands)
+from tutor.cli import ask, backup, cards, cards_io, demo, study, system  # noqa: E402,F401  (registers commands)

@@ -23,7 +23,8 @@ def _print_answer(answer) -> None:
         console.print(Text("Sources:" if answer.in_scope else "Try these lessons:", style="bold"))
     for n, source in enumerate(sources, start=1):
         line = Text(f"  {n}. ")
-        line.append(f"{source.lesson} › {source.section}", style="cyan")
+        same = source.section.casefold() == source.lesson.casefold()  # a note's one section
+        line.append(source.lesson if same else f"{source.lesson} › {source.section}", style="cyan")
         line.append(f"  {source.path}:{source.line}", style="dim")
         console.print(line)
 
@@ -42,7 +43,11 @@ def ask(question: str, as_json: bool) -> None:
         check_question(question)  # fail fast, before the model loads
     tutor = tutor_from()
     with progress_bar() as update:
-        tutor.answerer(index_progress=update)
+        answerer = tutor.answerer(
+            index_progress=update, notice=lambda message: click.echo(message, err=True)
+        )
+    for warning in answerer.warnings:
+        click.echo(f"warning: {warning}", err=True)
     if question == "-":  # bytes, so a line of invalid UTF-8 is one error, not the end
         stdin = getattr(sys.stdin, "buffer", None)
         questions = (

@@ -36,8 +36,15 @@ def _run_session(mode: str, lesson: str | None, limit: int | None, cram: bool, c
         click.echo(text)
         sys.stdout.flush()
 
-    def ask(prompt: str) -> str:
-        return click.prompt(prompt, default="", show_default=False)
+    def ask(prompt: str) -> str | None:
+        """The learner's reply, or None at the end of input (Ctrl+D), which ends the
+        session the way piped answers running out do: not an interrupt."""
+        try:
+            return click.prompt(prompt, default="", show_default=False)
+        except click.Abort as exc:  # click turns both Ctrl+C and Ctrl+D into Abort
+            if isinstance(exc.__context__, EOFError):
+                return None
+            raise
 
     from tutor.cli.terminal import run_plain
 
@@ -51,8 +58,12 @@ _SESSION_HELP = """
     scripted: `printf 'feature map\\nrate: 4\\nb\\n' | tutor review`. After each
     answer the suggested rating is recorded (incorrect → 1 Again, partial → 2 Hard,
     correct → 3 Good, correct and quick → 4 Easy; piped answers are never "quick")
-    unless the next line is `rate: N` (1-4 or again/hard/good/easy). A line `/skip`
-    skips the card, `/quit` ends the session. Multiple-choice answers may be the
+    unless the next line is `rate: N` (1-4 or again/hard/good/easy). A line
+    `mark: correct` (or partial / incorrect) right after a typed answer overrules the
+    grader, and the grader grades that answer so next time (at a terminal: y / n at
+    the rating prompt). A line `/skip`
+    skips the card, `/undo` takes back the last review and asks that card again,
+    `/quit` ends the session. Multiple-choice answers may be the
     letter (a, b, ...) or the text. Each review is saved before "Recorded" is printed.
 """
 
@@ -130,10 +141,24 @@ def optimize(as_json: bool) -> None:
 @cli.command("schedule")
 @click.option("--new-per-day", type=int, metavar="N", help="New cards introduced per day.")
 @click.option("--retention", type=float, metavar="R", help="Desired retention, 0.70-0.99.")
+@click.option("--daily-goal", type=int, metavar="N", help="Reviews a day the streak counts.")
+@click.option("--leech-lapses", type=int, metavar="N", help="Lapses that make a leech (0: off).")
 @click.option("--json", "as_json", is_flag=True, help="Print the settings as one JSON object.")
-def schedule_command(new_per_day: int | None, retention: float | None, as_json: bool) -> None:
-    """Show or change the review settings: new cards per day and desired retention."""
-    settings = tutor_from().schedule(new_per_day=new_per_day, retention=retention)
+def schedule_command(
+    new_per_day: int | None,
+    retention: float | None,
+    daily_goal: int | None,
+    leech_lapses: int | None,
+    as_json: bool,
+) -> None:
+    """Show or change the review settings: new cards per day, desired retention, the daily
+    goal and when a card becomes a leech."""
+    settings = tutor_from().schedule(
+        new_per_day=new_per_day,
+        retention=retention,
+        daily_goal=daily_goal,
+        leech_lapses=leech_lapses,
+    )
     if as_json:
         echo_json(settings.to_dict())
         return
@@ -141,3 +166,6 @@ def schedule_command(new_per_day: int | None, retention: float | None, as_json: 
     click.echo(f"New cards per day: {settings.new_per_day}")
     click.echo(f"Desired retention: {settings.desired_retention:.2f}")
     click.echo(f"FSRS parameters:   {fitted}")
+    click.echo(f"Daily goal:        {settings.daily_goal} reviews")
+    leech = f"after {settings.leech_lapses} lapses" if settings.leech_lapses else "off"
+    click.echo(f"Leeches:           {leech}")

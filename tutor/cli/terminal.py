@@ -15,14 +15,19 @@ from typing import BinaryIO
 from fsrs import Rating
 
 from tutor.cards.model import StudyCard
+from tutor.errors import TutorError
 from tutor.study import schedule
 from tutor.study.clock import describe_wait
+from tutor.study.feedback import verdict_line
+from tutor.study.leech import leech_notice
 from tutor.study.session import AnswerError, Session, SessionSummary, Submission
 from tutor.study.stats import Stats
 from tutor.text import clean_markdown
 
 READ_LIMIT = 64 * 1024  # bytes read per line; longer lines are drained and refused
 RATE_LINE = re.compile(r"^\s*rate\s*:\s*(\S+)\s*$", re.I)
+# after an answer, the learner's own verdict on it ("I was right" / "that was wrong")
+MARK_LINE = re.compile(r"^\s*mark\s*:\s*(correct|partial|incorrect)\s*$", re.I)
 LETTERS = "abcdef"
 EXCERPT_CHARS = 320  # of the teaching chunk, shown after answering
 TITLE_CHARS = 36  # of a lesson title in the stats report, so a line fits 80 columns
@@ -53,7 +58,9 @@ def format_card(card: StudyCard, number: int, total: int) -> str:
 
 def format_feedback(sub: Submission) -> str:
     card = sub.card
-    lines = [f"{sub.grade.verdict.capitalize()} ({sub.grade.score:.0%})", sub.grade.feedback]
+    # the verdict once, in words: no "Correct (44%)", whose probability reads as a mark
+    rest = sub.grade.feedback.split("\n")[1:]
+    lines = [verdict_line(sub.grade), *rest]
     if card.explanation and card.explanation not in sub.grade.feedback:
         lines.append(f"Why: {card.explanation}")
     if card.source_heading:
@@ -79,14 +86,17 @@ def run_plain(
     write: Callable[[str], None],
     *,
     interactive: bool,
-    ask: Callable[[str], str] | None = None,
+    ask: Callable[[str], str | None] | None = None,
 ) -> SessionSummary:
     """Drive a session in a plain terminal or from piped lines (see `tutor review --help`).
 
     Piped: each line is one answer; the suggested rating is recorded unless the next
-    line is `rate: N` (1-4 or again/hard/good/easy). A line `/skip` skips the card,
-    `/quit` ends the session. Each review is committed before "Recorded" is written.
-    Interactive: `ask(prompt)` reads the answer and then the rating (Enter = suggested).
+    line is `rate: N` (1-4 or again/hard/good/easy). A `mark: correct|partial|incorrect`
+    line right after a short answer overrules the grader (kept for that card). A line `/skip` skips the card,
+    `/undo` takes back the last review (and shows that card again), `/quit` ends
+    the session. Each review is committed before "Recorded" is written.
+    Interactive: `ask(prompt)` reads the answer and then the rating (Enter = suggested;
+    y / n at that prompt: "I was right" / "that was wrong").
     """
     pushed: list[bytes | AnswerError | None] = []
 
@@ -95,15 +105,17 @@ def run_plain(
 
     total = session.remaining
     number = 0
+    ended = False  # end of input at the rating prompt: record that answer, then stop
     while (card := session.next_card()) is not None:
         number += 1
         total = max(total, number + session.remaining)
         write(format_card(card, number, total))
         started = time.monotonic()
         if interactive and ask is not None:
+            reply = ask("Your answer")  # None: end of input (Ctrl+D)
             try:
-                raw: bytes | AnswerError | None = ask("Your answer").encode(
-                    "utf-8", "surrogateescape"
+                raw: bytes | AnswerError | None = (
+                    None if reply is None else reply.encode("utf-8", "surrogateescape")
                 )
             except UnicodeDecodeError:
                 raw = AnswerError("answer is not valid UTF-8 text; skipped")
@@ -124,6 +136,17 @@ def run_plain(
             write("Skipped.")
             session.skip()
             continue
+        if command == b"/undo":
+            try:
+                undone = session.undo()  # the card shown goes back behind the undone one
+            except TutorError as exc:
+                write(f"error: {exc}")
+                session.put_back()
+                number -= 1
+            else:
+                write(f"Undone: {schedule.RATING_NAMES[undone.rating]}; that card again.")
+                number = max(0, number - 2)
+            continue
         duration = int((time.monotonic() - started) * 1000) if interactive else 0
         try:
             sub = session.submit(raw, duration)
@@ -136,9 +159,20 @@ def run_plain(
         rating: Rating | None = None
         if interactive and ask is not None:
             while True:
-                reply = ask(f"Rating 1 Again, 2 Hard, 3 Good, 4 Easy [Enter = {suggested}]")
+                mark = _mark_hint(sub)
+                reply = ask(f"Rating 1 Again, 2 Hard, 3 Good, 4 Easy{mark} [Enter = {suggested}]")
+                if reply is None:  # Ctrl+D: keep the answer (suggested rating), then stop
+                    ended = True
+                    break
                 if not reply.strip():
                     break
+                if mark and reply.strip().lower() in ("y", "n"):
+                    sub = session.override(
+                        "correct" if reply.strip().lower() == "y" else "incorrect"
+                    )
+                    write(format_feedback(sub))
+                    suggested = f"{int(sub.suggested)} {schedule.RATING_NAMES[sub.suggested]}"
+                    continue
                 try:
                     rating = schedule.parse_rating(reply)
                     break
@@ -147,6 +181,13 @@ def run_plain(
         else:
             write(f"Suggested rating: {suggested}")
             following = next_line()
+            marked = isinstance(following, bytes) and MARK_LINE.match(
+                following.decode("utf-8", "replace")
+            )
+            if marked and _mark_hint(sub):
+                sub = session.override(marked.group(1).lower())
+                write(format_feedback(sub))
+                following = next_line()
             match = None
             if isinstance(following, bytes):
                 match = RATE_LINE.match(following.decode("utf-8", "replace"))
@@ -159,7 +200,18 @@ def run_plain(
                 pushed.append(following)
         result = session.rate(rating)
         write(describe_result(result))
+        if result.leech:
+            write(leech_notice(card, result.lapses))
+        if ended:
+            break
     return session.summary()
+
+
+def _mark_hint(sub) -> str:
+    """The prompt's offer to overrule the grader, for a non-empty short answer."""
+    if sub.card.kind != "short" or not sub.answer.strip():
+        return ""
+    return ", n it was wrong" if sub.grade.verdict == "correct" else ", y I was right"
 
 
 def _minutes(ms: int) -> str:
@@ -175,8 +227,22 @@ def format_stats(stats: Stats) -> str:
         f"{_minutes(stats.time_today_ms)}",
         f"Cards: {stats.cards_active} active ({stats.cards_unseen} not seen yet), "
         f"{stats.cards_retired} retired",
-        f"Streak: {stats.streak_days} day{'s' if stats.streak_days != 1 else ''}",
+        f"Streak: {stats.streak_days} day{'s' if stats.streak_days != 1 else ''} "
+        f"meeting the daily goal of {stats.daily_goal} reviews "
+        f"({stats.reviews_today} today{', met' if stats.goal_met_today else ''})",
     ]
+    held = [
+        f"{n} {name}"
+        for n, name in (
+            (stats.cards_suspended, "suspended"),
+            (stats.cards_leeches, "leech" if stats.cards_leeches == 1 else "leeches"),
+            (stats.cards_buried, "buried until tomorrow"),
+            (stats.cards_flagged, "flagged"),
+        )
+        if n
+    ]
+    if held:
+        lines.append("Set aside: " + ", ".join(held))
     if stats.retention is None:
         lines.append("True retention (30 days): no reviews of mature cards yet")
     else:

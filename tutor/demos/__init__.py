@@ -29,6 +29,9 @@ class DemoQuestion:
     choices: list[str]
     answer: str
     explanation: str
+    # What on screen answers it: "plots" (the run's final numbers and its curves, at
+    # the top) or "picture" (the confusion matrix below them); the TUI keeps it in view.
+    look_at: str = "plots"
 
 
 @dataclass(frozen=True)

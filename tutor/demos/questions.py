@@ -13,9 +13,33 @@ from tutor.demos import DemoQuestion
 Metrics = dict[str, float]
 
 
-def _q(demo: str, n: int, prompt: str, choices: list[str], answer: str, why: str) -> DemoQuestion:
+def _q(
+    demo: str,
+    n: int,
+    prompt: str,
+    choices: list[str],
+    answer: str,
+    why: str,
+    look_at: str = "plots",
+) -> DemoQuestion:
     assert answer in choices, (answer, choices)
-    return DemoQuestion(f"demo-{demo}-{n}", prompt, choices, answer, why)
+    return DemoQuestion(f"demo-{demo}-{n}", prompt, choices, answer, why, look_at)
+
+
+# A "which layer most" question is asked only when the answer stands out by this
+# much: 56% against 57% is a coin toss for anyone reading the heatmaps.
+CLEAR_SHARE = 0.03  # of attention
+CLEAR_NATS = 0.05  # of entropy
+
+
+def _extreme(values: list[float], margin: float) -> tuple[str, int] | None:
+    """("most" or "least", index) of a value that stands out from the next by `margin`."""
+    ranked = sorted(range(len(values)), key=values.__getitem__)
+    if len(values) > 1 and values[ranked[-1]] - values[ranked[-2]] >= margin:
+        return "most", ranked[-1]
+    if len(values) > 1 and values[ranked[1]] - values[ranked[0]] >= margin:
+        return "least", ranked[0]
+    return None
 
 
 def _bucket(value: float, edges: list[float], labels: list[str]) -> str:
@@ -77,6 +101,7 @@ def _cnn(m: Metrics) -> list[DemoQuestion]:
             str(int(m["hardest_digit"])),
             f"Digit {int(m['hardest_digit'])} had the lowest per-class accuracy in the "
             "confusion matrix (its row has the smallest diagonal share).",
+            look_at="picture",
         ),
     ]
     if m.get("most_confused_count", 0) > 0:
@@ -90,6 +115,7 @@ def _cnn(m: Metrics) -> list[DemoQuestion]:
                 str(pred),
                 f"The largest off-diagonal cell was row {true}, column {pred}: "
                 f"{int(m['most_confused_count'])} test image(s) of a {true} read as a {pred}.",
+                look_at="picture",
             )
         )
     return out
@@ -132,28 +158,40 @@ def _attention(m: Metrics) -> list[DemoQuestion]:
     special = [m[f"special_attention_layer{i}"] for i in range(1, layers + 1)]
     entropy = [m[f"entropy_layer{i}"] for i in range(1, layers + 1)]
     closer = m["learned_sim_adjacent"] > m["learned_sim_far"]
-    return [
-        _q(
-            "attention",
-            1,
-            "In which layer did the heads, on average, put the most attention on the "
-            "special [CLS] and [SEP] tokens?",
-            labels,
-            labels[special.index(max(special))],
-            "Share of attention on [CLS]/[SEP] per layer: "
-            + ", ".join(f"{s:.0%}" for s in special)
-            + ". Heads with nothing to look for often park their attention there.",
-        ),
-        _q(
-            "attention",
-            2,
-            "Which layer's attention was the most spread out (highest average entropy)?",
-            labels,
-            labels[entropy.index(max(entropy))],
-            "Average attention entropy per layer (nats): "
-            + ", ".join(f"{e:.2f}" for e in entropy)
-            + ". Higher entropy means a query spreads its weight over more tokens.",
-        ),
+    out = []
+    picked = _extreme(special, CLEAR_SHARE)
+    if picked:
+        which, index = picked
+        out.append(
+            _q(
+                "attention",
+                1,
+                f"In which layer did the heads, on average, put the {which.upper()} attention "
+                "on the special [CLS] and [SEP] tokens (the first and last columns)?",
+                labels,
+                labels[index],
+                "Share of attention on [CLS]/[SEP] per layer: "
+                + ", ".join(f"{s:.0%}" for s in special)
+                + ". Heads with nothing to look for often park their attention there.",
+            )
+        )
+    picked = _extreme(entropy, CLEAR_NATS)
+    if picked:
+        which, index = picked
+        spread = "most spread out (highest" if which == "most" else "most focused (lowest"
+        out.append(
+            _q(
+                "attention",
+                2,
+                f"Which layer's attention was the {spread} average entropy)?",
+                labels,
+                labels[index],
+                "Average attention entropy per layer (nats): "
+                + ", ".join(f"{e:.2f}" for e in entropy)
+                + ". Higher entropy means a query spreads its weight over more tokens.",
+            )
+        )
+    out.append(
         _q(
             "attention",
             3,
@@ -165,8 +203,9 @@ def _attention(m: Metrics) -> list[DemoQuestion]:
             f"{m['learned_sim_far']:.2f} at distance 16 (sinusoidal: "
             f"{m['sinusoidal_sim_adjacent']:.2f} and {m['sinusoidal_sim_far']:.2f}). "
             "Nobody told the model positions are ordered; it learned it.",
-        ),
-    ]
+        )
+    )
+    return out
 
 
 def _regularization(m: Metrics) -> list[DemoQuestion]:

@@ -81,8 +81,17 @@ def heatmap(
     hi = max(flat) if hi is None else hi
     width = max((len(r) for r in rows), default=0) if rows else 0
     text = Text()
-    if cols:
-        # column labels, written vertically would be tall; show their first characters
+    if rows and cols and len(cols) == len(matrix[0]) and cell >= 2:
+        # a word per column does not fit in `cell` characters ("[Cthtuexh…" it was):
+        # number the columns and put the same numbers beside the row words
+        numbered = [f"{r} {i:>2}" for i, r in enumerate(rows)]
+        width = max(len(r) for r in numbered)
+        text.append(" " * (width + 1))
+        for j in range(len(cols)):
+            text.append(f"{j:<{cell}}"[:cell], style="dim")
+        text.append("\n")
+        rows = numbered
+    elif cols:
         text.append(" " * (width + 1))
         for c in cols:
             text.append(c[:cell].ljust(cell), style="dim")
@@ -170,6 +179,9 @@ class DemoView:
         self.step = 0
         self.total = 0
         self.history: dict[str, list[float]] = {}
+        # the step of each value: a metric measured now and then (validation loss at
+        # every sample) is drawn at its steps, not squeezed into the first few
+        self.history_steps: dict[str, list[int]] = {}
         self.snapshot: dict[str, Any] = {}
         self.done: Event | None = None
 
@@ -180,6 +192,7 @@ class DemoView:
         if event.kind != "done":  # final metrics are a table, not a point on a curve
             for key, value in event.metrics.items():
                 self.history.setdefault(key, []).append(float(value))
+                self.history_steps.setdefault(key, []).append(event.step)
         if event.kind == "snapshot":
             self.snapshot.update(event.payload)
         if event.kind == "done":
@@ -215,7 +228,13 @@ class DemoView:
             attn = snap["attention"]
             tokens = snap["tokens"]
             if isinstance(attn[0][0][0], list):  # all layers: each layer, then one head
-                parts.append(Text("Attention per layer, averaged over heads:", style="bold"))
+                parts.append(
+                    Text(
+                        "Attention per layer, averaged over heads (each row a token, "
+                        "first column [CLS], last [SEP]):",
+                        style="bold",
+                    )
+                )
                 parts.append(side_by_side([mean_heads(layer) for layer in attn], "layer"))
                 layer, matrix = len(attn), attn[-1][0]
             else:  # one layer (a live snapshot)

@@ -17,22 +17,26 @@ from tutor.store.db import write_txn
 if TYPE_CHECKING:
     import sqlite_utils
 
+# A card as shown: the learner's edit (`card_edits`) wins over the course's text.
 CARD_COLUMNS = (
-    "id, origin, source, kind, lesson_id, lesson_title, section_id, question, answer, accept, "
-    "choices, explanation, chunk_id, source_heading, source_path, source_line, source_text, "
-    "status, state, due, last_review, stability, difficulty"
+    "c.id, c.origin, c.source, c.kind, c.lesson_id, c.lesson_title, c.section_id, "
+    "coalesce(e.question, c.question), coalesce(e.answer, c.answer), coalesce(e.accept, c.accept), "
+    "c.choices, c.explanation, c.chunk_id, c.source_heading, c.source_path, c.source_line, "
+    "c.source_text, c.status, c.state, c.due, c.last_review, c.stability, c.difficulty, "
+    "c.suspended, c.buried_until, c.flagged, c.lapses, c.leech, e.card_id IS NOT NULL"
 )
+CARD_FROM = "cards AS c LEFT JOIN card_edits AS e ON e.card_id = c.id"
 
 
 def get_card(db: sqlite_utils.Database, card_id: str) -> StudyCard | None:
-    row = db.execute(f"SELECT {CARD_COLUMNS} FROM cards WHERE id = ?", [card_id]).fetchone()
+    row = db.execute(f"SELECT {CARD_COLUMNS} FROM {CARD_FROM} WHERE c.id = ?", [card_id]).fetchone()
     return StudyCard.from_row(row) if row else None
 
 
 def get_cards(db: sqlite_utils.Database, ids: Sequence[str]) -> list[StudyCard]:
     """Cards in the order of `ids` (unknown ids are left out)."""
     rows = db.execute(
-        f"SELECT {CARD_COLUMNS} FROM cards WHERE id IN (SELECT value FROM json_each(?))",
+        f"SELECT {CARD_COLUMNS} FROM {CARD_FROM} WHERE c.id IN (SELECT value FROM json_each(?))",
         [json.dumps(list(ids))],
     ).fetchall()
     by_id = {r[0]: StudyCard.from_row(r) for r in rows}
@@ -47,14 +51,14 @@ def list_cards(
     origin: str | None = None,
 ) -> list[StudyCard]:
     where, args = [], []
-    for col, value in (("lesson_id", lesson), ("status", status), ("origin", origin)):
+    for col, value in (("c.lesson_id", lesson), ("c.status", status), ("c.origin", origin)):
         if value is not None:
             where.append(f"{col} = ?")
             args.append(value)
-    sql = f"SELECT {CARD_COLUMNS} FROM cards"
+    sql = f"SELECT {CARD_COLUMNS} FROM {CARD_FROM}"
     if where:
         sql += " WHERE " + " AND ".join(where)
-    sql += " ORDER BY lesson_order, position, id"
+    sql += " ORDER BY c.lesson_order, c.position, c.id"
     return [StudyCard.from_row(r) for r in db.execute(sql, args)]
 
 
@@ -99,8 +103,10 @@ def upsert_rows(
     new_state: Callable[[str], dict],
     retire_missing: bool,
     report: SyncReport,
+    keep: Sequence[str] = (),
 ) -> None:
-    """Insert/update card rows (one transaction); optionally retire this origin's others.
+    """Insert/update card rows (one transaction); optionally retire this origin's others
+    (except the ids in `keep`: cards whose source is out of reach for now).
 
     `new_state(card_id)` gives a new card's scheduling columns (fsrs_id, state,
     step, due, fsrs); an existing card keeps its own, so edits never reset progress.
@@ -157,7 +163,7 @@ def upsert_rows(
                 "UPDATE cards SET status = 'retired', retired_at = ?, updated_at = ? "
                 "WHERE origin = ? AND status = 'active' "
                 "AND id NOT IN (SELECT value FROM json_each(?))",
-                [stamp, stamp, origin, json.dumps([r["id"] for r in rows])],
+                [stamp, stamp, origin, json.dumps([r["id"] for r in rows] + list(keep))],
             )
             report.retired += cur.rowcount
 
@@ -188,9 +194,10 @@ def count_active(db: sqlite_utils.Database) -> int:
 
 
 def next_due(db: sqlite_utils.Database) -> str | None:
-    """When the earliest reviewed active card falls due (ISO), or None."""
+    """When the earliest reviewed active, unsuspended card falls due (ISO), or None."""
     row = db.execute(
-        "SELECT min(due) FROM cards WHERE status = 'active' AND last_review IS NOT NULL"
+        "SELECT min(due) FROM cards INDEXED BY cards_queue "
+        "WHERE status = 'active' AND last_review IS NOT NULL AND suspended = 0"
     ).fetchone()
     return row[0] if row else None
 
@@ -203,20 +210,22 @@ def due_ids(
     learning_due_before: str,
     review_state: int,
     lesson: str | None = None,
+    now: str | None = None,
 ) -> list[str]:
     """Reviewed cards due: Review cards before one bound, (re)learning cards before another.
 
+    Never a suspended card, nor one buried past `now` (ISO; None: no bury check).
     Ordered by elapsed/stability descending, which is retrievability ascending
     (the forgetting curve is monotonic in t/S).
     """
-    args: list[object] = [now_julian, review_due_before, review_state, learning_due_before]
-    where = ""
+    args: list[object] = [now_julian, review_due_before, review_state, learning_due_before, now]
+    where = " AND (?5 IS NULL OR buried_until IS NULL OR buried_until <= ?5)"
     if lesson:
-        where = " AND lesson_id = ?5"
+        where += " AND lesson_id = ?6"
         args.append(lesson)
     rows = db.execute(
         "SELECT id FROM cards INDEXED BY cards_queue "
-        "WHERE status = 'active' AND last_review IS NOT NULL AND due <= ?2 "
+        "WHERE status = 'active' AND last_review IS NOT NULL AND suspended = 0 AND due <= ?2 "
         "AND (state = ?3 OR due <= ?4)" + where + " "
         "ORDER BY (?1 - julianday(last_review)) / max(stability, 0.001) DESC, due, id",
         args,
@@ -224,14 +233,25 @@ def due_ids(
     return [r[0] for r in rows]
 
 
+NOT_BURIED = " AND (buried_until IS NULL OR buried_until <= ?)"
+
+
 def unseen_ids(
-    db: sqlite_utils.Database, limit: int | None = None, *, lesson: str | None = None
+    db: sqlite_utils.Database,
+    limit: int | None = None,
+    *,
+    lesson: str | None = None,
+    now: str | None = None,
 ) -> list[str]:
-    """Never-reviewed active cards in course order."""
+    """Never-reviewed active cards in course order (not suspended, not buried at `now`)."""
     args: list[object] = []
     sql = (
         "SELECT id FROM cards INDEXED BY cards_new WHERE status = 'active' AND last_review IS NULL"
+        " AND suspended = 0"
     )
+    if now is not None:
+        sql += NOT_BURIED
+        args.append(now)
     if lesson:
         sql += " AND lesson_id = ?"
         args.append(lesson)
@@ -242,14 +262,20 @@ def unseen_ids(
     return [r[0] for r in db.execute(sql, args)]
 
 
-def unseen_by_lesson(db: sqlite_utils.Database, lessons: int, per_lesson: int) -> list[list[str]]:
+def unseen_by_lesson(
+    db: sqlite_utils.Database, lessons: int, per_lesson: int, *, now: str | None = None
+) -> list[list[str]]:
     """Never-reviewed card ids of the first `lessons` lessons that still have some."""
+    bury = NOT_BURIED if now is not None else ""
+    bury_args = [now] if now is not None else []
     orders = [
         r[0]
         for r in db.execute(
             "SELECT DISTINCT lesson_order FROM cards INDEXED BY cards_new "
-            "WHERE status = 'active' AND last_review IS NULL ORDER BY lesson_order LIMIT ?",
-            [lessons],
+            "WHERE status = 'active' AND last_review IS NULL AND suspended = 0"
+            + bury
+            + " ORDER BY lesson_order LIMIT ?",
+            [*bury_args, lessons],
         )
     ]
     return [
@@ -257,8 +283,10 @@ def unseen_by_lesson(db: sqlite_utils.Database, lessons: int, per_lesson: int) -
             r[0]
             for r in db.execute(
                 "SELECT id FROM cards INDEXED BY cards_new WHERE status = 'active' "
-                "AND last_review IS NULL AND lesson_order = ? ORDER BY position LIMIT ?",
-                [order, per_lesson],
+                "AND last_review IS NULL AND suspended = 0"
+                + bury
+                + " AND lesson_order = ? ORDER BY position LIMIT ?",
+                [*bury_args, order, per_lesson],
             )
         ]
         for order in orders
@@ -271,16 +299,22 @@ def weakest_ids(
     *,
     lesson: str | None = None,
     limit: int | None = None,
+    now: str | None = None,
 ) -> list[str]:
-    """Reviewed active cards, lowest retrievability (highest elapsed/stability) first."""
+    """Reviewed active cards, lowest retrievability (highest elapsed/stability) first;
+    never a suspended one, nor one buried at `now`."""
     args: list[object] = [now_julian]
     sql = (
-        "SELECT id FROM cards WHERE status = 'active' AND last_review IS NOT NULL"
+        "SELECT id FROM cards WHERE status = 'active' AND last_review IS NOT NULL "
+        "AND suspended = 0"
+        + (NOT_BURIED if now is not None else "")
         + (" AND lesson_id = ?" if lesson else "")
         + " ORDER BY (? - julianday(last_review)) / max(stability, 0.001) DESC, id"
     )
     if lesson:
         args.insert(0, lesson)
+    if now is not None:
+        args.insert(0, now)
     if limit is not None:
         sql += " LIMIT ?"
         args.append(limit)
@@ -295,3 +329,14 @@ def memory_rows(
         "id IN (SELECT value FROM json_each(?))" if ids is not None else "status = 'active'"
     )
     return db.execute(sql, [json.dumps(list(ids))] if ids is not None else []).fetchall()
+
+
+def sibling_keys(db: sqlite_utils.Database, ids: Sequence[str]) -> dict[str, str]:
+    """{card id: what its siblings share}: the chunk that teaches it (a term's cloze,
+    definition and multiple-choice cards, and the authored items on that passage),
+    or the card's own id when it names no chunk."""
+    rows = db.execute(
+        "SELECT id, coalesce(chunk_id, id) FROM cards WHERE id IN (SELECT value FROM json_each(?))",
+        [json.dumps(list(ids))],
+    )
+    return dict(rows.fetchall())

@@ -8,6 +8,7 @@ at once so a killed process loses nothing the learner was shown as saved.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import sys
 import time
@@ -15,6 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from tutor import paths
 from tutor.errors import TutorError
@@ -168,22 +170,192 @@ def _migration_3(db: sqlite_utils.Database) -> None:
     )
 
 
+def _migration_4(db: sqlite_utils.Database) -> None:
+    """Study tools: suspend, bury, flag, lapses and leeches; undo; the learner's card edits.
+
+    Why columns and not new `status` values: `status` is what the course sync owns
+    (active or retired), while these are the learner's own, so a re-sync never
+    unsuspends a card and a retired card keeps its flag. The queue indexes become
+    partial on `suspended = 0`, so a suspended card is not even in the index the
+    daily queue reads; `buried_until` is in the index, so a bury costs no row lookup.
+
+    Undo never deletes: a review row gets `undone_at` and `review_undos` gets an
+    append-only record (the card state the undo replaced). `fsrs_before` on each
+    review is what the undo puts back. The review-window index only holds reviews
+    that stand, so every figure built on it leaves undone ones out.
+
+    `card_edits` holds the learner's version of a card's question, reference and
+    accepted answers; the course's own text stays in `cards`, so a re-sync
+    updates that and the edit still wins.
+    """
+    for column in (
+        "suspended INTEGER NOT NULL DEFAULT 0",  # 1: never scheduled until unsuspended
+        "buried_until TEXT",  # ISO UTC: not scheduled before this (the learner's next midnight)
+        "flagged INTEGER NOT NULL DEFAULT 0",
+        "lapses INTEGER NOT NULL DEFAULT 0",  # Review-state reviews rated Again (not cram)
+        "leech INTEGER NOT NULL DEFAULT 0",  # 1: tagged a leech (and suspended then)
+    ):
+        db.execute(f"ALTER TABLE cards ADD COLUMN {column}")
+    db.execute(
+        "UPDATE cards SET lapses = l.n FROM (SELECT card_id, count(*) AS n FROM reviews "
+        "WHERE cram = 0 AND rating = 1 AND state_before = 2 GROUP BY card_id) AS l "
+        "WHERE l.card_id = cards.id"
+    )
+    for column in (
+        "fsrs_before TEXT",  # the card's fsrs.Card JSON before this review (NULL for cram)
+        "leeched INTEGER NOT NULL DEFAULT 0",  # 1: this review made the card a leech
+        "undone_at TEXT",  # ISO UTC, set by an undo; the row itself is never deleted
+    ):
+        db.execute(f"ALTER TABLE reviews ADD COLUMN {column}")
+    db.execute(
+        """
+        CREATE TABLE review_undos (
+            id INTEGER PRIMARY KEY,
+            review_id INTEGER NOT NULL UNIQUE REFERENCES reviews (id),
+            card_id TEXT NOT NULL,
+            undone_at TEXT NOT NULL,
+            fsrs_after TEXT            -- the card's state the undo replaced
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE card_edits (
+            card_id TEXT PRIMARY KEY,
+            question TEXT,             -- NULL: the course's own
+            answer TEXT,
+            accept TEXT,               -- JSON list
+            edited_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("DROP INDEX IF EXISTS reviews_window")
+    db.execute(
+        "CREATE INDEX reviews_window ON reviews "
+        "(reviewed_at, duration_ms, cram, state_before, rating) WHERE undone_at IS NULL"
+    )
+    db.execute("DROP INDEX IF EXISTS cards_queue")
+    db.execute(
+        "CREATE INDEX cards_queue ON cards (status, due, state, stability, last_review, "
+        "lesson_id, id, buried_until) WHERE last_review IS NOT NULL AND suspended = 0"
+    )
+    db.execute("DROP INDEX IF EXISTS cards_new")
+    db.execute(
+        "CREATE INDEX cards_new ON cards (status, lesson_order, position) "
+        "WHERE last_review IS NULL AND suspended = 0"
+    )
+    db.execute("DROP INDEX IF EXISTS cards_lesson_stats")
+    db.execute(
+        "CREATE INDEX cards_lesson_stats ON cards "
+        "(status, lesson_id, last_review, stability, due, suspended)"
+    )
+    db.execute("CREATE INDEX cards_suspended ON cards (status) WHERE suspended = 1")
+    db.execute("CREATE INDEX cards_flagged ON cards (status) WHERE flagged = 1")
+    db.execute("CREATE INDEX cards_leech ON cards (status) WHERE leech = 1")
+    db.execute("CREATE INDEX cards_buried ON cards (buried_until) WHERE buried_until IS NOT NULL")
+    # The card browser (tutor.store.browse). `search_text` is the card's text as the
+    # learner sees it (their edit laid over the course's), lower-cased (ASCII, as
+    # SQLite's lower() does), kept by triggers; `cards_browse` (narrow on purpose)
+    # covers one pass over every card in course order with that text, and the
+    # trigram index `card_search` finds the few cards a rare word is in at once.
+    db.execute("ALTER TABLE cards ADD COLUMN search_text TEXT NOT NULL DEFAULT ''")
+    db.execute(
+        "CREATE VIEW card_search_text (rid, text) AS SELECT c.rowid, lower("
+        "coalesce(e.question, c.question) || ' ' || coalesce(e.answer, c.answer) || ' ' || "
+        "coalesce(e.accept, c.accept)) FROM cards AS c LEFT JOIN card_edits AS e "
+        "ON e.card_id = c.id"
+    )
+    db.execute(
+        "CREATE VIRTUAL TABLE card_search USING fts5(text, tokenize='trigram', detail='none')"
+    )
+    refresh = (
+        "UPDATE cards SET search_text = (SELECT text FROM card_search_text WHERE rid = {rid}) "
+        "WHERE rowid = {rid}; "
+        "DELETE FROM card_search WHERE rowid = {rid}; "
+        "INSERT INTO card_search (rowid, text) SELECT rowid, search_text FROM cards "
+        "WHERE rowid = {rid};"
+    )
+    edited = "(SELECT rowid FROM cards WHERE id = {row}.card_id)"
+    for name, event, body in (
+        ("cards_search_insert", "INSERT ON cards", refresh.format(rid="new.rowid")),
+        (
+            "cards_search_update",
+            "UPDATE OF question, answer, accept ON cards",
+            refresh.format(rid="new.rowid"),
+        ),
+        (
+            "cards_search_delete",
+            "DELETE ON cards",
+            "DELETE FROM card_search WHERE rowid = old.rowid;",
+        ),
+        (
+            "card_edits_search_insert",
+            "INSERT ON card_edits",
+            refresh.format(rid=edited.format(row="new")),
+        ),
+        (
+            "card_edits_search_update",
+            "UPDATE ON card_edits",
+            refresh.format(rid=edited.format(row="new")),
+        ),
+        (
+            "card_edits_search_delete",
+            "DELETE ON card_edits",
+            refresh.format(rid=edited.format(row="old")),
+        ),
+    ):
+        db.execute(f"CREATE TRIGGER {name} AFTER {event} BEGIN {body} END")
+    db.execute(
+        "UPDATE cards SET search_text = (SELECT text FROM card_search_text WHERE rid = cards.rowid)"
+    )
+    db.execute("INSERT INTO card_search (rowid, text) SELECT rowid, search_text FROM cards")
+    db.execute(
+        "CREATE INDEX cards_browse ON cards (status, lesson_order, position, id, search_text)"
+    )
+
+
+def _migration_5(db: sqlite_utils.Database) -> None:
+    """The learner's corrections of the grader (`tutor.store.examples`): append-only,
+    by card id, so the grader can weigh them the next time the card is answered."""
+    db.execute(
+        """
+        CREATE TABLE grade_examples (
+            id INTEGER PRIMARY KEY,
+            card_id TEXT NOT NULL,
+            answer TEXT NOT NULL,
+            label TEXT NOT NULL CHECK (label IN ('correct', 'partial', 'incorrect')),
+            created_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX grade_examples_card ON grade_examples (card_id, id)")
+
+
 # Each migration moves the schema from version i to i+1. Append, never edit.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _migration_1,
     _migration_2,
     _migration_3,
+    _migration_4,
+    _migration_5,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def connect(path: Path | str | None = None) -> sqlite_utils.Database:
-    """Open (creating or migrating) the learner's database."""
+def connect(path: Path | str | None = None, *, backup: bool = True) -> sqlite_utils.Database:
+    """Open (creating or migrating) the learner's database.
+
+    An existing database is backed up first when no backup was made today
+    (`tutor.store.backup`), and before any migration; `backup=False` skips the
+    daily one (benches, throwaway copies).
+    """
     path = Path(path) if path else paths.db_path()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise StoreError(f"{path.parent}: cannot create the data folder ({exc.strerror})") from None
+    if not _writable(path):
+        return _connect_read_only(path)
     try:
         conn = sqlite3.connect(
             str(path), timeout=10.0, isolation_level=None, check_same_thread=False
@@ -193,10 +365,65 @@ def connect(path: Path | str | None = None) -> sqlite_utils.Database:
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
         db = sqlite_utils.Database(conn)
+        if backup:
+            from tutor.store.backup import daily_backup
+
+            daily_backup(conn, path)
         migrate(db)
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"{path}: not a usable tutor database ({exc})") from None
     return db
+
+
+def _writable(path: Path) -> bool:
+    """Whether SQLite can write here: the file (if any) and its folder, which must take
+    the WAL's -wal and -shm files (a read-only mount, a folder of someone else's)."""
+    if path.exists() and not os.access(path, os.W_OK):
+        return False
+    return os.access(path.parent, os.W_OK)
+
+
+def _connect_read_only(path: Path) -> sqlite_utils.Database:
+    """The database opened read-only, so a read-only data folder can still be read.
+
+    Opening it normally fails with "unable to open database file" (SQLite cannot
+    create the WAL's side files), which reads as if the file were damaged. Read-only,
+    nothing is migrated or synced; `is_read_only` lets the callers say so and refuse
+    to record, instead of failing half-way through a write.
+    """
+    if not path.exists():
+        raise StoreError(
+            f"{path.parent}: the data folder is read-only, so {path.name} cannot be created"
+        )
+    # No -wal file means every commit is in the main file: `immutable` reads it
+    # without the -shm file SQLite could not create here.
+    mode = "ro" if Path(f"{path}-wal").exists() else "ro&immutable=1"
+    try:
+        conn = sqlite3.connect(
+            f"file:{quote(str(path))}?mode={mode}",
+            uri=True,
+            timeout=10.0,
+            isolation_level=None,
+            check_same_thread=False,
+        )
+        conn.execute("PRAGMA query_only = 1")
+        db = sqlite_utils.Database(conn)
+        version = schema_version(db)
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path}: not a usable tutor database ({exc})") from None
+    if version < SCHEMA_VERSION:
+        conn.close()
+        raise StoreError(
+            f"{path}: read-only, and its schema v{version} needs migrating to "
+            f"v{SCHEMA_VERSION}; make the data folder writable"
+        )
+    migrate(db)  # only checks: a newer schema is refused with its one line
+    return db
+
+
+def is_read_only(db: sqlite_utils.Database) -> bool:
+    """Whether `db` was opened read-only (see `_connect_read_only`)."""
+    return bool(db.execute("PRAGMA query_only").fetchone()[0])
 
 
 def _use_wal(conn: sqlite3.Connection, wait: float = 10.0) -> None:
@@ -228,6 +455,10 @@ def migrate(db: sqlite_utils.Database) -> None:
             f"{db.conn.execute('PRAGMA database_list').fetchone()[2]}: schema version {version} "
             f"is newer than this tutor understands ({SCHEMA_VERSION}); upgrade tutor"
         )
+    if 0 < version < SCHEMA_VERSION:
+        from tutor.store.backup import backup_before_migration
+
+        backup_before_migration(db.conn, version)
     for target in range(version, SCHEMA_VERSION):
         with write_txn(db) as conn:
             # Re-read under the write lock: another tutor may have migrated meanwhile.

@@ -24,14 +24,19 @@ def per_day(db: sqlite_utils.Database, sql: str, bounds: list[tuple[str, str]]) 
     ).fetchall()
 
 
-def days_with_reviews(db: sqlite_utils.Database, bounds: list[tuple[str, str]]) -> list[bool]:
+def days_meeting_goal(
+    db: sqlite_utils.Database, bounds: list[tuple[str, str]], goal: int
+) -> list[bool]:
+    """Whether each day window holds at least `goal` standing reviews; each count stops at
+    `goal`, so a long streak of busy days costs `goal` index entries a day, not all of them."""
     rows = per_day(
         db,
-        "EXISTS (SELECT 1 FROM reviews INDEXED BY reviews_window "
-        "WHERE reviewed_at >= b.lo AND reviewed_at < b.hi)",
+        "(SELECT count(*) FROM (SELECT 1 FROM reviews INDEXED BY reviews_window "
+        "WHERE undone_at IS NULL AND reviewed_at >= b.lo AND reviewed_at < b.hi "
+        f"LIMIT {int(goal)})) >= {int(goal)}",
         bounds,
     )
-    return [bool(has) for _, has in rows]
+    return [bool(met) for _, met in rows]
 
 
 def reviews_and_time_per_day(
@@ -41,9 +46,9 @@ def reviews_and_time_per_day(
     rows = per_day(
         db,
         "(SELECT count(*) FROM reviews INDEXED BY reviews_window "
-        "WHERE reviewed_at >= b.lo AND reviewed_at < b.hi), "
+        "WHERE undone_at IS NULL AND reviewed_at >= b.lo AND reviewed_at < b.hi), "
         "(SELECT coalesce(sum(duration_ms), 0) FROM reviews INDEXED BY reviews_window "
-        "WHERE reviewed_at >= b.lo AND reviewed_at < b.hi)",
+        "WHERE undone_at IS NULL AND reviewed_at >= b.lo AND reviewed_at < b.hi)",
         bounds,
     )
     return [(count, int(ms)) for _, count, ms in rows]
@@ -53,7 +58,7 @@ def due_per_day(db: sqlite_utils.Database, bounds: list[tuple[str, str]]) -> lis
     rows = per_day(
         db,
         "(SELECT count(*) FROM cards INDEXED BY cards_queue WHERE status = 'active' "
-        "AND last_review IS NOT NULL AND due >= b.lo AND due < b.hi)",
+        "AND last_review IS NOT NULL AND suspended = 0 AND due >= b.lo AND due < b.hi)",
         bounds,
     )
     return [count for _, count in rows]
@@ -70,21 +75,26 @@ def cards_by_status(db: sqlite_utils.Database) -> dict[str, int]:
 def unseen_count(db: sqlite_utils.Database) -> int:
     return db.execute(
         "SELECT count(*) FROM cards INDEXED BY cards_new "
-        "WHERE status = 'active' AND last_review IS NULL"
+        "WHERE status = 'active' AND last_review IS NULL AND suspended = 0"
     ).fetchone()[0]
 
 
-def due_before(db: sqlite_utils.Database, end: str) -> int:
+def due_before(db: sqlite_utils.Database, end: str, now: str) -> int:
+    """Reviewed cards due before `end` that are neither suspended nor buried at `now`."""
     return db.execute(
         "SELECT count(*) FROM cards INDEXED BY cards_queue "
-        "WHERE status = 'active' AND last_review IS NOT NULL AND due < ?",
-        [end],
+        "WHERE status = 'active' AND last_review IS NOT NULL AND suspended = 0 AND due < ? "
+        "AND (buried_until IS NULL OR buried_until <= ?)",
+        [end, now],
     ).fetchone()[0]
 
 
 def review_total(db: sqlite_utils.Database) -> int:
-    # reviews are append-only, so the last id is the number of reviews ever made
-    return db.execute("SELECT coalesce(max(id), 0) FROM reviews").fetchone()[0]
+    # reviews are append-only, so the last id is the number of reviews ever made;
+    # the undone ones (few) are counted in their own small table
+    return db.execute(
+        "SELECT coalesce(max(id), 0) - (SELECT count(*) FROM review_undos) FROM reviews"
+    ).fetchone()[0]
 
 
 def retention_counts(
@@ -93,7 +103,8 @@ def retention_counts(
     """(reviews, passed) of cards that were in the Review state, not cram, in [start, end)."""
     n, passed = db.execute(
         "SELECT count(*), coalesce(sum(rating > 1), 0) FROM reviews INDEXED BY reviews_window "
-        "WHERE reviewed_at >= ? AND reviewed_at < ? AND cram = 0 AND state_before = ?",
+        "WHERE undone_at IS NULL AND reviewed_at >= ? AND reviewed_at < ? AND cram = 0 "
+        "AND state_before = ?",
         [start, end, review_state],
     ).fetchone()
     return n, passed
@@ -105,7 +116,31 @@ def lesson_rows(
     """(lesson id, title, order, cards, seen, due today) per lesson with active cards."""
     return db.execute(
         "SELECT lesson_id, max(lesson_title), min(lesson_order), count(*), count(last_review), "
-        "coalesce(sum(last_review IS NOT NULL AND due < ?), 0) "
+        "coalesce(sum(last_review IS NOT NULL AND suspended = 0 AND due < ?), 0) "
         "FROM cards INDEXED BY cards_lesson_stats WHERE status = 'active' GROUP BY lesson_id",
         [end_today],
     ).fetchall()
+
+
+def held_counts(db: sqlite_utils.Database, now: str) -> dict[str, int]:
+    """Active cards suspended, buried (at `now`), flagged, and tagged leech: each one
+    count over its own small partial index."""
+    one = db.execute
+    return {
+        "suspended": one(
+            "SELECT count(*) FROM cards INDEXED BY cards_suspended "
+            "WHERE suspended = 1 AND status = 'active'"
+        ).fetchone()[0],
+        "buried": one(
+            "SELECT count(*) FROM cards INDEXED BY cards_buried "
+            "WHERE buried_until IS NOT NULL AND buried_until > ? AND status = 'active'",
+            [now],
+        ).fetchone()[0],
+        "flagged": one(
+            "SELECT count(*) FROM cards INDEXED BY cards_flagged "
+            "WHERE flagged = 1 AND status = 'active'"
+        ).fetchone()[0],
+        "leeches": one(
+            "SELECT count(*) FROM cards INDEXED BY cards_leech WHERE leech = 1 AND status = 'active'"
+        ).fetchone()[0],
+    }

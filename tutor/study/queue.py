@@ -9,6 +9,9 @@
 - `quiz_ids`: due, then new in lesson order, then the least well remembered.
 - `cram_ids`: every active card, the least well remembered first, then the unseen.
 - `section_ids`: a quiz over the cards that test one section of a lesson.
+- `space_siblings`: the order a session shows them in, siblings apart.
+
+None of them ever holds a suspended card, or one buried until later today.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ if TYPE_CHECKING:
 NEW_LESSON_WINDOW = 2  # new cards interleave across this many lessons at a time
 LEARN_AHEAD = timedelta(minutes=20)  # learning cards due this soon count as due now
 DEFAULT_QUIZ_SIZE = 10
+SIBLING_GAP = 3  # cards on one passage are at least this many cards apart, where possible
+SIBLING_LOOKAHEAD = 50  # how far ahead a sibling-free card is looked for
 
 
 @dataclass
@@ -65,16 +70,27 @@ def due_ids(db: sqlite_utils.Database, now: datetime, *, lesson: str | None = No
         learning_due_before=iso(now + LEARN_AHEAD),
         review_state=int(State.Review),
         lesson=lesson,
+        now=iso(now),
     )
 
 
-def new_ids(db: sqlite_utils.Database, limit: int, *, lesson: str | None = None) -> list[str]:
-    """Up to `limit` never-seen cards: lesson order, round-robin over the first lessons."""
+def new_ids(
+    db: sqlite_utils.Database,
+    limit: int,
+    *,
+    lesson: str | None = None,
+    now: datetime | None = None,
+) -> list[str]:
+    """Up to `limit` never-seen cards: lesson order, round-robin over the first lessons.
+
+    Suspended cards never; cards buried at `now` not (None: the bury is not checked).
+    """
     if limit <= 0:
         return []
+    at = iso(now) if now is not None else None
     if lesson:
-        return card_rows.unseen_ids(db, limit, lesson=lesson)
-    per_lesson = card_rows.unseen_by_lesson(db, NEW_LESSON_WINDOW, limit)
+        return card_rows.unseen_ids(db, limit, lesson=lesson, now=at)
+    per_lesson = card_rows.unseen_by_lesson(db, NEW_LESSON_WINDOW, limit, now=at)
     out: list[str] = []
     i = 0
     while len(out) < limit and any(i < len(ids) for ids in per_lesson):
@@ -96,7 +112,7 @@ def build_queue(
     limit = new_per_day(db) if new_limit is None else new_limit
     introduced = new_introduced_today(db, now)
     due = due_ids(db, now, lesson=lesson)
-    new = new_ids(db, max(0, limit - introduced), lesson=lesson)
+    new = new_ids(db, max(0, limit - introduced), lesson=lesson, now=now)
     return Queue(due=due, new=new, new_introduced_today=introduced, new_limit=limit)
 
 
@@ -110,7 +126,7 @@ def quiz_ids(
     """Due cards, then new cards in lesson order, then the least well remembered."""
     ids = due_ids(db, now, lesson=lesson)[:limit]
     if len(ids) < limit:
-        ids += new_ids(db, limit - len(ids), lesson=lesson)
+        ids += new_ids(db, limit - len(ids), lesson=lesson, now=now)
     if len(ids) < limit:
         ids += [i for i in weakest_ids(db, now, lesson=lesson, limit=limit) if i not in ids]
     return ids[:limit]
@@ -124,7 +140,9 @@ def weakest_ids(
     limit: int | None = None,
 ) -> list[str]:
     """Reviewed active cards, lowest retrievability first."""
-    return card_rows.weakest_ids(db, julian(utc(now)), lesson=lesson, limit=limit)
+    return card_rows.weakest_ids(
+        db, julian(utc(now)), lesson=lesson, limit=limit, now=iso(utc(now))
+    )
 
 
 def cram_ids(
@@ -138,7 +156,7 @@ def cram_ids(
     ids = weakest_ids(db, now, lesson=lesson, limit=limit)
     if limit is None or len(ids) < limit:
         rest = None if limit is None else limit - len(ids)
-        ids += card_rows.unseen_ids(db, rest, lesson=lesson)
+        ids += card_rows.unseen_ids(db, rest, lesson=lesson, now=iso(utc(now)))
     return ids
 
 
@@ -161,3 +179,37 @@ def section_ids(
         ordered = quiz_ids(db, now, lesson=lesson, limit=len(in_section) * 4)
         ordered += [i for i in sorted(in_section) if i not in ordered]
     return [i for i in ordered if i in in_section][: limit or DEFAULT_QUIZ_SIZE]
+
+
+def space_siblings(db: sqlite_utils.Database, ids: list[str], gap: int = SIBLING_GAP) -> list[str]:
+    """`ids` in nearly the same order, with sibling cards (one passage's cloze, definition
+    and multiple-choice cards) at least `gap` cards apart where the queue allows.
+
+    Why: shown back to back, each sibling gives the next away ("_____ is when a model
+    fits…" right after "What is overfitting?"). Each place takes the first card, within
+    `SIBLING_LOOKAHEAD`, whose passage was not among the last `gap` shown, so the
+    priority order (most overdue first) moves by a few places at most.
+    """
+    if len(ids) < 2:
+        return list(ids)
+    from collections import deque
+    from itertools import islice
+
+    keys = card_rows.sibling_keys(db, ids)
+    pending = deque(ids)
+    out: list[str] = []
+    recent: deque[str] = deque(maxlen=gap)
+    while pending:
+        pick = next(
+            (
+                j
+                for j, card_id in enumerate(islice(pending, SIBLING_LOOKAHEAD))
+                if keys.get(card_id, card_id) not in recent
+            ),
+            0,
+        )
+        card_id = pending[pick]
+        del pending[pick]
+        out.append(card_id)
+        recent.append(keys.get(card_id, card_id))
+    return out

@@ -8,6 +8,9 @@ the forgetting curve, recording a review, and fitting the learner's own paramete
   appends one row to the review log and updates the card, in ONE committed
   transaction (`tutor.store.reviews.record`); `cram=True` logs the review without
   rescheduling the card.
+- `leech_lapses(db)`: the lapse count that tags a card a leech and suspends it
+  (setting `srs.leech_lapses`, default 8, 0 = off); `record_review` applies it in
+  the review's own transaction and says so in `ReviewResult.leech`.
 - `suggest_rating(verdict, duration_ms, kind)`: incorrect → Again, partial → Hard,
   correct → Good, correct and quick (under `QUICK_MS[kind]`) → Easy.
 - `retrievability(stability, elapsed_days, parameters)`: the one copy of FSRS's
@@ -57,6 +60,8 @@ RATING_NAMES = {
 SETTING_NEW_PER_DAY = "srs.new_per_day"
 SETTING_RETENTION = "srs.desired_retention"
 SETTING_PARAMETERS = "srs.parameters"
+SETTING_LEECH_LAPSES = "srs.leech_lapses"
+DEFAULT_LEECH_LAPSES = 8  # Anki's default: the eighth lapse tags a card a leech
 
 
 def parse_rating(value: object) -> Rating:
@@ -118,6 +123,21 @@ def set_desired_retention(db: sqlite_utils.Database, value: float) -> None:
     if not 0.7 <= float(value) <= 0.99:
         raise ReviewError(f"desired retention must be between 0.70 and 0.99, not {value}")
     set_setting(db, SETTING_RETENTION, float(value))
+
+
+def leech_lapses(db: sqlite_utils.Database) -> int:
+    """Lapses that make a card a leech (setting `srs.leech_lapses`; 0 turns leeches off)."""
+    value = get_setting(db, SETTING_LEECH_LAPSES, DEFAULT_LEECH_LAPSES)
+    try:
+        return max(0, int(value))
+    except (TypeError, ValueError):
+        return DEFAULT_LEECH_LAPSES
+
+
+def set_leech_lapses(db: sqlite_utils.Database, value: int) -> None:
+    if not 0 <= int(value) <= 100:
+        raise ReviewError(f"leech lapses must be 0 (off) to 100, not {value}")
+    set_setting(db, SETTING_LEECH_LAPSES, int(value))
 
 
 def has_fitted_parameters(db: sqlite_utils.Database) -> bool:
@@ -197,6 +217,8 @@ class ReviewResult:
     due: datetime  # next due (unchanged for a cram review)
     state: State
     cram: bool
+    leech: bool = False  # this review made the card a leech: it is tagged and suspended now
+    lapses: int = 0
 
     @property
     def interval(self) -> timedelta:
@@ -216,9 +238,15 @@ def record_review(
     suggested: Rating | int | None = None,
     cram: bool = False,
     sched: Scheduler | None = None,
+    leech_at: int | None = None,
 ) -> ReviewResult:
-    """Apply one review and commit it (review log row + card state) before returning."""
+    """Apply one review and commit it (review log row + card state) before returning.
+
+    `leech_at`: the lapse count that makes a leech (default: the setting; 0 = off).
+    """
     rating = parse_rating(rating)
+    if leech_at is None:
+        leech_at = leech_lapses(db)
     now = utc(now)
     sched = sched or scheduler(db)
     if duration_ms is not None:
@@ -227,7 +255,7 @@ def record_review(
     def reschedule(card: Card) -> Card:
         return sched.review_card(card, rating, now, duration_ms)[0]
 
-    review_id, card = review_log.record(
+    recorded = review_log.record(
         db,
         card_id,
         rating=int(rating),
@@ -238,15 +266,19 @@ def record_review(
         answer=answer,
         verdict=verdict,
         score=score,
+        leech_lapses=leech_at or None,
     )
+    card = recorded.card
     return ReviewResult(
-        review_id=review_id,
+        review_id=recorded.review_id,
         card_id=card_id,
         rating=rating,
         reviewed_at=now,
         due=card.due,
         state=card.state,
         cram=cram,
+        leech=recorded.leech,
+        lapses=recorded.lapses,
     )
 
 

@@ -29,6 +29,11 @@ Modes:
 message) and leave the card unanswered. `rate` is the only write, and it is one
 committed transaction (see `schedule.record_review`). `skip` moves on without a review;
 `put_back` returns the shown card to the queue (leaving mid-card is not a skip).
+`undo()` takes back the latest review of the day (`tutor.study.undo`) and puts that
+card first in the queue, so the learner answers it again at once; a review of this
+session that is undone leaves the summary too. A card suspended or buried while
+queued is passed over. A rating that makes a card a leech comes back as
+`ReviewResult.leech` (the card is suspended in the same transaction).
 `remaining`, `done`, `cards()` (the queued StudyCards) and `summary()` report progress.
 Id lists for `Session(ids=...)` come from `tutor.study.queue`. Time comes from
 `clock` (default `clock.utcnow`), so tests can simulate days.
@@ -49,7 +54,8 @@ from tutor.cards.model import StudyCard
 from tutor.errors import TutorError
 from tutor.store.cards import get_card, get_cards
 from tutor.study import queue, schedule
-from tutor.study.clock import utcnow
+from tutor.study.clock import iso, utcnow
+from tutor.study.undo import UndoResult, undo_last_review
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -91,6 +97,16 @@ def check_answer(answer: str | bytes) -> str:
     if "\ufffd" in answer and answer.count("\ufffd") * 4 > len(answer):
         raise AnswerError("answer is mostly undecodable bytes; skipped")
     return answer.strip()
+
+
+def stored_answer(sub: Submission) -> str:
+    """What the review log keeps: for a choice picked by number or letter ("2", "b"),
+    the choice's text, which still means something after the choices are reshuffled."""
+    card, answer = sub.card, sub.answer.strip()
+    if card.kind != "mcq" or not card.choices or len(answer) != 1 or not answer.isascii():
+        return sub.answer
+    index = int(answer) - 1 if answer.isdigit() else ord(answer.lower()) - ord("a")
+    return card.choices[index] if 0 <= index < len(card.choices) else sub.answer
 
 
 @dataclass
@@ -154,6 +170,7 @@ class Session:
         cram: bool = False,
         clock: Callable[[], datetime] = utcnow,
         ids: list[str] | None = None,
+        examples: Callable[[StudyCard], list] | None = None,
     ):
         if mode not in MODES:
             raise SessionError(f"unknown session mode {mode!r} (use one of {', '.join(MODES)})")
@@ -163,6 +180,9 @@ class Session:
         self.cram = cram
         self.clock = clock
         self.scheduler = schedule.scheduler(db)
+        self.leech_at = schedule.leech_lapses(db)
+        # a card's labelled answers for the grader (`Tutor.card_examples`)
+        self.examples = examples
         now = clock()
         if ids is None:
             if cram:
@@ -179,12 +199,18 @@ class Session:
                 ids = queue.build_queue(db, now, lesson=lesson).ids
                 if limit:
                     ids = ids[:limit]
-        self._queue: list[str] = list(ids)
+        self._queue: list[str] = queue.space_siblings(db, list(ids))
         self._learning: list[tuple[datetime, str]] = []  # (due, card id), review mode only
         self.current: StudyCard | None = None
         self.pending: Submission | None = None
         self._shown_at: float | None = None
         self._summary = SessionSummary(mode=mode, cram=cram)
+        self._rated: dict[int, Submission] = {}  # review id -> what was rated, for undo
+        # Two sessions on one data dir (two terminals) build the same queue; a card
+        # reviewed since this one started, and not by it, is passed over, not reviewed
+        # twice with the schedule going to whichever wrote last.
+        self._started_iso = iso(now)
+        self._rated_ids: set[str] = set()
 
     # -- progress --------------------------------------------------------------------
 
@@ -212,10 +238,21 @@ class Session:
             if card_id is None:
                 return None
             card = get_card(self.db, card_id)
-            if card is not None and card.status == "active":
+            if card is not None and self._reviewed_elsewhere(card):
+                continue
+            if card is not None and card.schedulable_at(iso(self.clock())):
                 self.current = card
                 self._shown_at = time.monotonic()
                 return card
+
+    def _reviewed_elsewhere(self, card: StudyCard) -> bool:
+        """Reviewed (rescheduled) since this session began, by another session."""
+        return (
+            not self.cram
+            and card.last_review is not None
+            and card.last_review > self._started_iso
+            and card.id not in self._rated_ids
+        )
 
     def _pick(self) -> str | None:
         now = self.clock()
@@ -256,9 +293,41 @@ class Session:
             kind=card.kind,
             accept=card.accept,
             choices=card.choices,
+            **({"examples": self.examples(card)} if self.examples and card.kind == "short" else {}),
         )
         suggested = schedule.suggest_rating(result.verdict, duration_ms, card.kind)
         self.pending = Submission(card, text, result, suggested, max(0, int(duration_ms)))
+        return self.pending
+
+    def override(self, verdict: str) -> Submission:
+        """The learner's verdict instead of the grader's ("I was right" / "that was
+        wrong"), before rating: the suggested rating follows it, and the answer is
+        kept at once as a labelled example of this card (`tutor.store.examples`),
+        so the next answer like it is graded the same way."""
+        from dataclasses import replace
+
+        from tutor.grading.examples import LABELS
+        from tutor.store import examples as stored
+
+        sub = self.pending
+        if sub is None:
+            raise SessionError("there is no graded answer to correct")
+        if verdict not in LABELS:
+            raise SessionError(f"verdict must be one of {', '.join(LABELS)}, not {verdict!r}")
+        if sub.card.kind == "short" and sub.answer.strip():
+            stored.add(self.db, sub.card.id, sub.answer, verdict, iso(self.clock()))
+        said = {"correct": "correct", "partial": "partly right", "incorrect": "not right"}[verdict]
+        rest = sub.grade.feedback.split("\n")[1:]
+        grade = replace(
+            sub.grade,
+            verdict=verdict,
+            correct=verdict == "correct",
+            # the grader's reason gives way; the reference and the source stay
+            feedback="\n".join([f"You marked this answer {said}."] + rest),
+            evidence={**sub.grade.evidence, "overridden_from": sub.grade.verdict},
+        )
+        suggested = schedule.suggest_rating(verdict, sub.duration_ms, sub.card.kind)
+        self.pending = replace(sub, grade=grade, suggested=suggested)
         return self.pending
 
     def rate(self, rating: Rating | int | str | None = None) -> schedule.ReviewResult:
@@ -274,13 +343,16 @@ class Session:
             chosen,
             now=now,
             duration_ms=sub.duration_ms,
-            answer=sub.answer,
+            answer=stored_answer(sub),
             verdict=sub.grade.verdict,
             score=sub.grade.score,
             suggested=sub.suggested,
             cram=self.cram,
             sched=self.scheduler,
+            leech_at=self.leech_at,
         )
+        self._rated[result.review_id] = sub
+        self._rated_ids.add(sub.card.id)
         self.pending = None
         self.current = None
         s = self._summary
@@ -295,6 +367,31 @@ class Session:
             and result.due <= now + queue.LEARN_AHEAD * 3
         ):
             self._learning.append((result.due, sub.card.id))
+        return result
+
+    def undo(self) -> UndoResult:
+        """Take back the day's latest review (committed) and show its card next.
+
+        The card on screen, if any, goes back to the queue behind it. Raises
+        `tutor.study.undo.UndoError` when there is nothing to undo today.
+        """
+        if self.pending is not None:
+            raise SessionError("rate (or skip) the answered card before undoing")
+        result = undo_last_review(self.db, self.clock())
+        if self.current is not None:
+            self._queue.insert(0, self.current.id)
+            self.current = None
+        self._learning = [(due, i) for due, i in self._learning if i != result.card_id]
+        self._queue = [result.card_id] + [i for i in self._queue if i != result.card_id]
+        sub = self._rated.pop(result.review_id, None)
+        if sub is not None:
+            s = self._summary
+            s.reviewed -= 1
+            s.verdicts[sub.grade.verdict] -= 1
+            s.ratings[schedule.RATING_NAMES[result.rating]] -= 1
+            s.time_ms -= sub.duration_ms
+            s.verdicts += Counter()  # drop the zero counts
+            s.ratings += Counter()
         return result
 
     def skip(self) -> None:

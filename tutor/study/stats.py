@@ -11,8 +11,11 @@
 - `retention`: true retention over the last 30 days — the share of reviews of cards
   that were in the Review state (not learning steps, not cram) that were not rated
   Again; None with no such review. `retention_reviews` is how many there were.
-- `streak_days`: consecutive local days with a review, ending today (or yesterday,
-  if nothing has been reviewed yet today).
+- `streak_days`: consecutive local days on which the daily goal (`daily_goal`
+  reviews, `tutor.study.goal`) was met, ending today (or yesterday, while today's
+  goal is still open); `goal_met_today`.
+- `cards_suspended`, `cards_buried` (now), `cards_flagged`, `cards_leeches`: active
+  cards the learner set aside; suspended and buried cards are not in `due_today`.
 - `forecast`: [(ISO date, count)] of cards falling due on each of the next 30 days
   (overdue cards count on today).
 - `lessons`: per-lesson `LessonStats(lesson_id, title, cards, seen, due, mastery)`;
@@ -32,7 +35,7 @@ from typing import TYPE_CHECKING
 from fsrs import State
 
 from tutor.store import stats as queries
-from tutor.study import clock, schedule
+from tutor.study import clock, goal, schedule
 from tutor.study.queue import new_introduced_today
 
 if TYPE_CHECKING:
@@ -58,6 +61,10 @@ class Stats:
     cards_active: int = 0
     cards_unseen: int = 0
     cards_retired: int = 0
+    cards_suspended: int = 0
+    cards_buried: int = 0
+    cards_flagged: int = 0
+    cards_leeches: int = 0
     due_today: int = 0
     new_today: int = 0
     new_introduced_today: int = 0
@@ -69,6 +76,8 @@ class Stats:
     retention_reviews: int = 0
     desired_retention: float = schedule.DEFAULT_RETENTION
     streak_days: int = 0
+    daily_goal: int = goal.DEFAULT_DAILY_GOAL
+    goal_met_today: bool = False
     forecast: list[tuple[str, int]] = field(default_factory=list)
     lessons: list[LessonStats] = field(default_factory=list)
     time_today_ms: int = 0
@@ -79,24 +88,6 @@ class Stats:
         data["reviews_per_day"] = [{"date": d, "reviews": n} for d, n in self.reviews_per_day]
         data["forecast"] = [{"date": d, "due": n} for d, n in self.forecast]
         return data
-
-
-def _streak(db: sqlite_utils.Database, now: datetime) -> int:
-    """Consecutive local days with a review, ending today (or yesterday)."""
-    streak, block = 0, 64
-    day = clock.local_day(now)
-    first = True
-    while True:
-        bounds = clock.day_bounds(day - timedelta(days=block - 1), block)[::-1]  # newest first
-        for i, has in enumerate(queries.days_with_reviews(db, bounds)):
-            if has:
-                streak += 1
-            elif first and i == 0:
-                pass  # nothing yet today: the streak may still run to yesterday
-            else:
-                return streak
-        first = False
-        day -= timedelta(days=block)
 
 
 def _lessons(db: sqlite_utils.Database, now: datetime, end_today: datetime) -> list[LessonStats]:
@@ -128,7 +119,12 @@ def compute_stats(db: sqlite_utils.Database, now: datetime, *, days: int = WINDO
     stats.cards_active = by_status.pop("active", 0)
     stats.cards_retired = sum(by_status.values())
     stats.cards_unseen = queries.unseen_count(db)
-    stats.due_today = queries.due_before(db, clock.iso(end_today))
+    stats.due_today = queries.due_before(db, clock.iso(end_today), clock.iso(now))
+    held = queries.held_counts(db, clock.iso(now))
+    stats.cards_suspended = held["suspended"]
+    stats.cards_buried = held["buried"]
+    stats.cards_flagged = held["flagged"]
+    stats.cards_leeches = held["leeches"]
     stats.new_per_day = schedule.new_per_day(db)
     stats.new_introduced_today = new_introduced_today(db, now)
     stats.new_today = max(
@@ -154,7 +150,9 @@ def compute_stats(db: sqlite_utils.Database, now: datetime, *, days: int = WINDO
     stats.retention_reviews = n
     stats.retention = (passed / n) if n else None
 
-    stats.streak_days = _streak(db, now)
+    stats.daily_goal = goal.daily_goal(db)
+    stats.goal_met_today = stats.reviews_today >= stats.daily_goal
+    stats.streak_days = goal.goal_streak(db, now, stats.daily_goal)
 
     # forecast of due cards per local day; overdue cards count on today
     ahead = clock.day_bounds(today, days)
