@@ -72,18 +72,22 @@ def load(notify: Callable[[str], None] | None = None):
     if _session is None:
         with _lock:
             if _session is None:
-                import onnxruntime as ort
-
                 from tutor.onnx_cache import ensure_encoder
 
                 path = ensure_encoder(model_path(), notify or _notify)
-                options = ort.SessionOptions()
-                options.log_severity_level = 3  # no warnings on the learner's terminal
-                options.intra_op_num_threads = min(4, os.cpu_count() or 1)
-                _session = ort.InferenceSession(
-                    str(path), sess_options=options, providers=providers()
-                )
+                _session = session_for(path)
     return _session
+
+
+def session_for(path: Path):
+    """An ONNX Runtime session for one of our graphs (this encoder, the grader's
+    cross-encoder): quiet, a few threads, CUDA when asked for and present."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.log_severity_level = 3  # no warnings on the learner's terminal
+    options.intra_op_num_threads = min(4, os.cpu_count() or 1)
+    return ort.InferenceSession(str(path), sess_options=options, providers=providers())
 
 
 @lru_cache(maxsize=1)

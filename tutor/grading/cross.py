@@ -37,18 +37,9 @@ def _load():
     if _session is None:
         with _lock:
             if _session is None:
-                import os
+                from tutor.embed import session_for
 
-                import onnxruntime as ort
-
-                from tutor.embed import providers
-
-                options = ort.SessionOptions()
-                options.log_severity_level = 3
-                options.intra_op_num_threads = min(4, os.cpu_count() or 1)
-                _session = ort.InferenceSession(
-                    str(MODEL_PATH), sess_options=options, providers=providers()
-                )
+                _session = session_for(MODEL_PATH)
     return _session
 
 
