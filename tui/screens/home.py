@@ -97,9 +97,10 @@ class HomeScreen(Screen):
             " due today\n",
             ("   …" if making else f"{s.new:>4}", "bold $text-accent" if s.new else "bold"),
             " new cards\n",
+            # "N-day streak · goal x/20" fits the panel ("days in a row" cut the goal off)
             (f"{s.streak:>4}", "bold $text-success" if s.streak else "bold"),
-            f" day{'' if s.streak == 1 else 's'} in a row",
-            ("  · goal ", "$text-muted"),
+            "-day streak",
+            (" · goal ", "$text-muted"),
             (f"{min(s.reviewed_today, s.goal)}/{s.goal}", "bold $text-success" if met else "bold"),
             (" ✓" if met else "", "$text-success"),
         )
