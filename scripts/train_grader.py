@@ -56,6 +56,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 import course_answers as CA  # noqa: E402
 
 from tutor.grading import cross, trees  # noqa: E402
+from tutor.grading import features as F  # noqa: E402
 from tutor.grading.examples import BUNDLED_PATH, LABELS, Example  # noqa: E402
 from tutor.grading.examples import FEATURES as EXAMPLE_FEATURES  # noqa: E402
 
@@ -67,12 +68,7 @@ SEMEVAL_PAIRS = 3000
 EPOCHS, BATCH, LR, MAX_LEN = 2, 16, 4e-5, 128
 MIN_EXAMPLES = 4
 GB = {"n_estimators": 250, "max_depth": 3, "learning_rate": 0.05, "subsample": 0.8}
-BASE_FEATURES = (
-    "log_words", "len_ratio", "ref_recall", "ref_precision", "novel_recall", "question_only",
-    "unrelated", "function_ratio", "negation_mismatch", "conflicts", "misplaced", "cos_ref",
-    "cos_ref_mean", "cos_question", "cos_gap", "cos_novel", "stuffing", "restates",
-    "conflict_count", "swapped", "brief", "swap_gap",
-)  # fmt: skip
+BASE_FEATURES = F.FEATURES  # the answer/reference features, trap detectors included
 CE_FEATURES = ("ce_incorrect", "ce_partial", "ce_correct")
 CITATION = (
     "Dzikovska et al., SemEval-2013 Task 7: The Joint Student Response Analysis and "

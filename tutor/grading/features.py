@@ -45,7 +45,10 @@ LEXICAL = (
     "misplaced",
 )
 SEMANTIC = ("cos_ref", "cos_ref_mean", "cos_question", "cos_gap", "cos_novel")
-FEATURES = LEXICAL + SEMANTIC
+# the trap detectors, as numbers the learned grader weighs (not as hard rules)
+TRAPS = ("stuffing", "restates", "conflict_count", "swapped", "brief", "swap_gap")
+# what the learned grader reads of these (scripts/train_grader.py); `values` has them all
+FEATURES = LEXICAL + SEMANTIC + TRAPS
 
 
 @dataclass
@@ -240,10 +243,6 @@ def swapped_reference(reference: str, answer: str, question: str = "") -> str | 
     return pattern.sub(
         lambda m: second if m.group(0).lower() == first.lower() else first, reference
     )
-
-
-# the trap detectors, as numbers the learned grader weighs (not as hard rules)
-FLAGS = ("filler", "stuffing", "restates", "conflict_count", "swapped", "brief", "swap_gap")
 
 
 def values(signals: Signals, sem: dict[str, float]) -> dict[str, float]:

@@ -40,7 +40,3 @@ def for_card(db: sqlite_utils.Database, card_id: str) -> list[tuple[str, str]]:
             seen.add(answer)
             out.append((answer, label))
     return out
-
-
-def count(db: sqlite_utils.Database) -> int:
-    return db.execute("SELECT count(*) FROM grade_examples").fetchone()[0]
