@@ -13,6 +13,25 @@ if TYPE_CHECKING:
     from tutor.chunking import Chunk
 
 
+def schedule_fields(card, now_iso: str) -> dict:
+    """Where a card stands, as `tutor card --json` and `tutor cards --json` print it:
+    a `StudyCard` or a browser row (`tutor.store.browse.BrowseRow`), same names."""
+    return {
+        "state": state_name(card.state, card.last_review),
+        "due": card.due if card.last_review else None,
+        "last_review": card.last_review,
+        "stability": card.stability,
+        "difficulty": card.difficulty,
+        "lapses": card.lapses,
+        "suspended": card.suspended,
+        "buried": card.buried_until is not None and card.buried_until > now_iso,
+        "flagged": card.flagged,
+        "leech": card.leech,
+        "edited": card.edited,
+        "retired": card.status != "active",
+    }
+
+
 @dataclass
 class StudyCard:
     """One card as the quiz/review screens show it."""
@@ -74,19 +93,8 @@ class StudyCard:
             "accept": self.accept,
             "choices": self.choices,
             "explanation": self.explanation,
-            "state": state_name(self.state, self.last_review),
-            "due": self.due if self.last_review else None,
-            "last_review": self.last_review,
-            "stability": self.stability,
-            "difficulty": self.difficulty,
-            "lapses": self.lapses,
-            "suspended": self.suspended,
-            "buried": self.buried_at(now_iso),
+            **schedule_fields(self, now_iso),
             "buried_until": self.buried_until if self.buried_at(now_iso) else None,
-            "flagged": self.flagged,
-            "leech": self.leech,
-            "edited": self.edited,
-            "retired": self.status != "active",
         }
 
     @property

@@ -52,9 +52,8 @@ class BrowseRow:
 
     def to_dict(self, now: str, answers: list | None = None) -> dict:
         """One card of `tutor cards --json`; `answers` are its latest (verdict, answer)."""
-        from tutor.cards.model import state_name
+        from tutor.cards.model import schedule_fields
 
-        buried = self.buried_until is not None and self.buried_until > now
         return {
             "id": self.id,
             "lesson_id": self.lesson_id,
@@ -62,18 +61,7 @@ class BrowseRow:
             "section_id": self.section_id,
             "kind": self.kind,
             "question": self.question,
-            "state": state_name(self.state, self.last_review),
-            "due": self.due if self.last_review else None,
-            "last_review": self.last_review,
-            "stability": self.stability,
-            "difficulty": self.difficulty,
-            "lapses": self.lapses,
-            "suspended": self.suspended,
-            "buried": buried,
-            "flagged": self.flagged,
-            "leech": self.leech,
-            "edited": self.edited,
-            "retired": self.status != "active",
+            **schedule_fields(self, now),
             "last_answers": [{"verdict": v, "answer": a} for v, a in answers or []],
         }
 
