@@ -193,19 +193,13 @@ def export_int8(model_dir: Path, out: Path) -> None:
 
 def int8_agreement(items, answers, fp32: Path) -> float:
     """Share of answers on which the int8 and fp32 cross-encoders pick the same class."""
-    import onnxruntime as ort
+    from tutor.embed import session_for
 
     pairs = [
         (cross.pair_text(items[a.item].question, items[a.item].reference), a.text) for a in answers
     ]
     q = cross.probabilities(pairs)
-    session = ort.InferenceSession(str(fp32), providers=["CPUExecutionProvider"])
-    saved = cross._session
-    cross._session = session
-    try:
-        f = cross.probabilities(pairs)
-    finally:
-        cross._session = saved
+    f = cross.probabilities(pairs, session=session_for(fp32))
     return float((q.argmax(1) == f.argmax(1)).mean())
 
 

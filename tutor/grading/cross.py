@@ -60,12 +60,15 @@ def pair_text(question: str, reference: str) -> str:
     return f"{question.strip()} {reference.strip()}".strip()
 
 
-def probabilities(pairs: Sequence[tuple[str, str]], batch_size: int = 32) -> np.ndarray:
-    """P(incorrect), P(partial), P(correct) for each (question + reference, answer)."""
+def probabilities(
+    pairs: Sequence[tuple[str, str]], batch_size: int = 32, session=None
+) -> np.ndarray:
+    """P(incorrect), P(partial), P(correct) for each (question + reference, answer),
+    from the shipped model (or `session`: the fit script compares the fp32 graph)."""
     out = np.zeros((len(pairs), 3), dtype=np.float32)
     if not pairs:
         return out
-    session = _load()
+    session = session or _load()
     order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
     for start in range(0, len(order), batch_size):
         picked = order[start : start + batch_size]
