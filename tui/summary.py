@@ -26,6 +26,7 @@ class HomeSummary:
     due: int = 0
     new: int = 0
     streak: int = 0
+    freezes: int = 0  # streak freezes banked (each bridges one missed day)
     forecast: list[int] = field(default_factory=lambda: [0] * FORECAST_DAYS)
     mastery: dict[str, float] = field(default_factory=dict)  # lesson id -> 0..1
     reviewed_today: int = 0
@@ -45,6 +46,7 @@ def load_summary(tutor: Tutor) -> HomeSummary:
     summary.due = result.due_today
     summary.new = result.new_today
     summary.streak = result.streak_days
+    summary.freezes = result.streak_freezes
     summary.reviewed_today = result.reviews_today
     summary.goal = result.daily_goal
     counts = [count for _day, count in result.forecast][:FORECAST_DAYS]

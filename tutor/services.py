@@ -61,6 +61,8 @@ class Schedule:
     fitted: bool  # the learner's own FSRS parameters (tutor optimize), not the defaults
     daily_goal: int = 20  # reviews a day; the streak counts the days it was met
     leech_lapses: int = 8  # lapses that make a card a leech (0: off)
+    freeze_every: int = 7  # goal-met days of a streak that earn a streak freeze
+    freeze_max: int = 2  # streak freezes banked at most (0: none)
 
     def to_dict(self) -> dict:
         return {
@@ -69,6 +71,8 @@ class Schedule:
             "fitted_parameters": self.fitted,
             "daily_goal": self.daily_goal,
             "leech_lapses": self.leech_lapses,
+            "freeze_every": self.freeze_every,
+            "freeze_max": self.freeze_max,
         }
 
 
@@ -258,6 +262,13 @@ class Tutor:
         self._check_writable("cards cannot be imported")
         return import_csv(self.db, path, now=self.clock())
 
+    def import_anki(self, path: Path) -> ImportReport:
+        """Import an Anki package (.apkg/.colpkg) as cards of their own (`tutor.cards.anki`)."""
+        from tutor.cards.anki import import_anki
+
+        self._check_writable("cards cannot be imported")
+        return import_anki(self.db, path, now=self.clock())
+
     # ---------------------------------------------------------------- studying
 
     def session(
@@ -312,11 +323,13 @@ class Tutor:
         retention: float | None = None,
         daily_goal: int | None = None,
         leech_lapses: int | None = None,
+        freeze_every: int | None = None,
+        freeze_max: int | None = None,
     ) -> Schedule:
         """The review settings, after changing the ones given."""
         from tutor.study import goal, schedule
 
-        changes = (new_per_day, retention, daily_goal, leech_lapses)
+        changes = (new_per_day, retention, daily_goal, leech_lapses, freeze_every, freeze_max)
         if any(value is not None for value in changes):
             self._check_writable("the settings cannot be changed")
         if new_per_day is not None:
@@ -327,12 +340,16 @@ class Tutor:
             goal.set_daily_goal(self.db, daily_goal)
         if leech_lapses is not None:
             schedule.set_leech_lapses(self.db, leech_lapses)
+        if freeze_every is not None or freeze_max is not None:
+            goal.set_freezes(self.db, every=freeze_every, most=freeze_max)
         return Schedule(
             schedule.new_per_day(self.db),
             schedule.desired_retention(self.db),
             schedule.has_fitted_parameters(self.db),
             goal.daily_goal(self.db),
             schedule.leech_lapses(self.db),
+            goal.freeze_every(self.db),
+            goal.freeze_max(self.db),
         )
 
     def optimize(self) -> OptimizeResult:

@@ -97,10 +97,12 @@ class HomeScreen(Screen):
             " due today\n",
             ("   …" if making else f"{s.new:>4}", "bold $text-accent" if s.new else "bold"),
             " new cards\n",
-            # "N-day streak · goal x/20" fits the panel ("days in a row" cut the goal off)
+            # "N-day streak · goal x/20" fits the panel ("days in a row" cut the goal off);
+            # with streak freezes banked, "N-day streak ❄2 · x/20" (28 cells, the panel's)
             (f"{s.streak:>4}", "bold $text-success" if s.streak else "bold"),
             "-day streak",
-            (" · goal ", "$text-muted"),
+            (f" ❄{s.freezes}" if s.freezes else "", "bold $text-accent"),
+            (" · " if s.freezes else " · goal ", "$text-muted"),
             (f"{min(s.reviewed_today, s.goal)}/{s.goal}", "bold $text-success" if met else "bold"),
             (" ✓" if met else "", "$text-success"),
         )

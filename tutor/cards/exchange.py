@@ -13,6 +13,9 @@
   `explanation`. Card ids are `csv:<hash of front>`, so importing an edited file
   again updates the cards (and keeps their history). Each bad row is reported as
   `file:line: what is wrong` and skipped; the good rows are imported.
+
+Importing Anki packages is `tutor.cards.anki.import_anki` (reading every Anki
+collection format is a module of its own); it reports with the same `ImportReport`.
 """
 
 from __future__ import annotations
@@ -238,10 +241,12 @@ def _write_package(package, path: Path) -> None:
 @dataclass(frozen=True)
 class RowError:
     path: str
-    line: int
+    line: int  # 0: the file has no lines (an Anki package)
     message: str
 
     def __str__(self) -> str:
+        if not self.line:
+            return f"{self.path}: {self.message}"
         return f"{self.path}:{self.line}: {self.message}"
 
 
@@ -251,11 +256,29 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
+    skipped: int | None = None  # cards not imported (None: one per error, a CSV's rows)
+    unit: str = "row"  # what was skipped: a CSV's rows, an Anki package's cards
+    format: str = "CSV"  # what was read ("Anki 2.1.50+ (zstd, schema 18)", ...)
+
+    @property
+    def skipped_count(self) -> int:
+        return len(self.errors) if self.skipped is None else self.skipped
+
+    def to_dict(self) -> dict:
+        """What `tutor import --json` prints."""
+        return {
+            "format": self.format,
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "skipped": self.skipped_count,
+            "errors": [str(e) for e in self.errors],
+        }
 
     def __str__(self) -> str:
         text = f"Imported: {self.added} new, {self.updated} updated, {self.unchanged} unchanged"
-        if self.errors:
-            text += f"; {len(self.errors)} row{'s' if len(self.errors) != 1 else ''} skipped"
+        if n := self.skipped_count:
+            text += f"; {n} {self.unit}{'s' if n != 1 else ''} skipped"
         return text
 
 

@@ -50,24 +50,34 @@ def export_cards(
 
 
 @cli.command("import")
-@click.option("--csv", "csv_path", required=True, type=_FILE)
+@click.option("--csv", "csv_path", type=_FILE, metavar="FILE", help="A CSV file of cards.")
+@click.option(
+    "--anki", "anki_path", type=_FILE, metavar="FILE.apkg", help="An Anki package (.apkg/.colpkg)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the counts and errors as JSON.")
-def import_cards(csv_path: Path, as_json: bool) -> None:
-    """Import a teacher's own cards from CSV (columns: front, back; optional lesson,
-    kind, accept, choices, explanation). Every bad row is reported with its line."""
-    report = tutor_from().import_csv(csv_path)
+def import_cards(csv_path: Path | None, anki_path: Path | None, as_json: bool) -> None:
+    """Import cards from a CSV file or an Anki package; each deck is a lesson of its own.
+
+    \b
+    --csv FILE: a teacher's own cards (columns: front, back; optional lesson,
+      kind, accept, choices, explanation). Every bad row is reported with its line.
+    --anki FILE.apkg: an Anki deck package or collection (.colpkg). Reads
+      collection.anki21b (Anki 2.1.50+, zstd), collection.anki21 (Anki 2.1) and
+      collection.anki2 (Anki 2.0, genanki: `tutor export --anki`). Basic notes
+      (every card direction Anki made) become short-answer cards, cloze notes one
+      card per cloze number; HTML is stripped, media stay as text ([image: a.png]).
+      Scheduling, review history and media files are not imported.
+
+    Importing the same file again updates its cards and keeps their history."""
+    if bool(csv_path) == bool(anki_path):
+        raise click.UsageError("give --csv FILE or --anki FILE.apkg (one of them)")
+    tutor = tutor_from()
+    report = tutor.import_csv(csv_path) if csv_path else tutor.import_anki(anki_path)
     if as_json:
-        echo_json(
-            {
-                "added": report.added,
-                "updated": report.updated,
-                "unchanged": report.unchanged,
-                "errors": [str(e) for e in report.errors],
-            }
-        )
+        echo_json(report.to_dict())
     else:
         for error in report.errors:
-            click.echo(f"error: {error}", err=True)
-        click.echo(str(report))
+            click.echo(f"{'error' if csv_path else 'skipped'}: {error}", err=True)
+        click.echo(str(report) + ("" if csv_path else f" (from {anki_path.name}, {report.format})"))
     if report.errors and not (report.added or report.updated or report.unchanged):
         sys.exit(1)

@@ -143,21 +143,30 @@ def optimize(as_json: bool) -> None:
 @click.option("--retention", type=float, metavar="R", help="Desired retention, 0.70-0.99.")
 @click.option("--daily-goal", type=int, metavar="N", help="Reviews a day the streak counts.")
 @click.option("--leech-lapses", type=int, metavar="N", help="Lapses that make a leech (0: off).")
+@click.option("--freeze-every", type=int, metavar="N", help="Goal days that earn a streak freeze.")
+@click.option("--freeze-max", type=int, metavar="N", help="Streak freezes banked at most (0: off).")
 @click.option("--json", "as_json", is_flag=True, help="Print the settings as one JSON object.")
 def schedule_command(
     new_per_day: int | None,
     retention: float | None,
     daily_goal: int | None,
     leech_lapses: int | None,
+    freeze_every: int | None,
+    freeze_max: int | None,
     as_json: bool,
 ) -> None:
     """Show or change the review settings: new cards per day, desired retention, the daily
-    goal and when a card becomes a leech."""
+    goal and its streak freezes, and when a card becomes a leech.
+
+    A streak freeze is earned for every --freeze-every (7) days the goal was met, at most
+    --freeze-max (2) banked; a missed day spends one and the streak goes on."""
     settings = tutor_from().schedule(
         new_per_day=new_per_day,
         retention=retention,
         daily_goal=daily_goal,
         leech_lapses=leech_lapses,
+        freeze_every=freeze_every,
+        freeze_max=freeze_max,
     )
     if as_json:
         echo_json(settings.to_dict())
@@ -167,5 +176,11 @@ def schedule_command(
     click.echo(f"Desired retention: {settings.desired_retention:.2f}")
     click.echo(f"FSRS parameters:   {fitted}")
     click.echo(f"Daily goal:        {settings.daily_goal} reviews")
+    freezes = (
+        f"one per {settings.freeze_every} goal days, {settings.freeze_max} banked at most"
+        if settings.freeze_max
+        else "off"
+    )
+    click.echo(f"Streak freezes:    {freezes}")
     leech = f"after {settings.leech_lapses} lapses" if settings.leech_lapses else "off"
     click.echo(f"Leeches:           {leech}")

@@ -219,6 +219,17 @@ def _minutes(ms: int) -> str:
     return f"{minutes:.0f} min" if minutes >= 10 else f"{minutes:.1f} min"
 
 
+def _freezes(stats: Stats) -> str:
+    """', 1 streak freeze banked (2 missed days bridged)', or '' with neither."""
+    n, bridged = stats.streak_freezes, stats.streak_frozen_days
+    if not (n or bridged):
+        return ""
+    text = f", {n} streak freeze{'s' if n != 1 else ''} banked"
+    if bridged:
+        text += f" ({bridged} missed day{'s' if bridged != 1 else ''} bridged)"
+    return text
+
+
 def format_stats(stats: Stats) -> str:
     """A plain-text report (no markup) for the terminal."""
     lines = [
@@ -229,7 +240,7 @@ def format_stats(stats: Stats) -> str:
         f"{stats.cards_retired} retired",
         f"Streak: {stats.streak_days} day{'s' if stats.streak_days != 1 else ''} "
         f"meeting the daily goal of {stats.daily_goal} reviews "
-        f"({stats.reviews_today} today{', met' if stats.goal_met_today else ''})",
+        f"({stats.reviews_today} today{', met' if stats.goal_met_today else ''})" + _freezes(stats),
     ]
     held = [
         f"{n} {name}"

@@ -13,7 +13,9 @@
   Again; None with no such review. `retention_reviews` is how many there were.
 - `streak_days`: consecutive local days on which the daily goal (`daily_goal`
   reviews, `tutor.study.goal`) was met, ending today (or yesterday, while today's
-  goal is still open); `goal_met_today`.
+  goal is still open); `goal_met_today`. `streak_freezes`: freezes banked now (one per
+  `goal.freeze_every` goal-met days of the streak, at most `goal.freeze_max`);
+  `streak_frozen_days`: missed days in the streak that a freeze bridged.
 - `cards_suspended`, `cards_buried` (now), `cards_flagged`, `cards_leeches`: active
   cards the learner set aside; suspended and buried cards are not in `due_today`.
 - `forecast`: [(ISO date, count)] of cards falling due on each of the next 30 days
@@ -76,6 +78,8 @@ class Stats:
     retention_reviews: int = 0
     desired_retention: float = schedule.DEFAULT_RETENTION
     streak_days: int = 0
+    streak_freezes: int = 0
+    streak_frozen_days: int = 0
     daily_goal: int = goal.DEFAULT_DAILY_GOAL
     goal_met_today: bool = False
     forecast: list[tuple[str, int]] = field(default_factory=list)
@@ -152,7 +156,10 @@ def compute_stats(db: sqlite_utils.Database, now: datetime, *, days: int = WINDO
 
     stats.daily_goal = goal.daily_goal(db)
     stats.goal_met_today = stats.reviews_today >= stats.daily_goal
-    stats.streak_days = goal.goal_streak(db, now, stats.daily_goal)
+    streak = goal.goal_streak_status(db, now, stats.daily_goal)
+    stats.streak_days = streak.days
+    stats.streak_freezes = streak.freezes
+    stats.streak_frozen_days = streak.frozen_days
 
     # forecast of due cards per local day; overdue cards count on today
     ahead = clock.day_bounds(today, days)
