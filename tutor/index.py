@@ -316,15 +316,9 @@ class IndexStore:
             rowids,
         ).fetchall()
 
-    def first_sentence(self, chunk_id: str) -> tuple | None:
-        """(sentence text, sentence vector, chunk rowid, chunk id, heading, chunk text, line,
-        chunk vector) of the first sentence of chunk `chunk_id`."""
-        return self.conn.execute(
-            "SELECT s.text, s.vector, c.rowid, c.id, c.heading, c.text, c.line, c.vector"
-            " FROM sentences s JOIN chunks c ON s.chunk_rowid = c.rowid"
-            " WHERE c.id = ? ORDER BY s.pos LIMIT 1",
-            (chunk_id,),
-        ).fetchone()
+    def all_chunk_texts(self) -> list[str]:
+        """Every chunk's text (the ranker's word weights are computed from them once)."""
+        return [r[0] for r in self.conn.execute("SELECT text FROM chunks")]
 
     # -- key-term vectors (distractors for generated multiple-choice cards) -----
 

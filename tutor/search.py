@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 RRF_K = 10
 CANDIDATES = 30  # per retriever, before fusion
 SENTENCE_WEIGHT = 0.1  # of a chunk's best cosine (its own or one sentence's) in its score
-MODES = ("bm25", "dense", "hybrid", "hybrid+sentence")
+MODES = ("bm25", "dense", "hybrid", "hybrid+sentence", "learned")
 
 
 @dataclass
@@ -44,6 +44,8 @@ class Hit:
     dense: float = 0.0  # cosine of the question and the chunk
     score: float = 0.0  # what the ranking used
     sentence: float = 0.0  # best cosine of the question and one sentence of the chunk
+    bm25: float = 0.0  # its bm25 score, 0 when the lexical search did not find it
+    learned: float = 0.0  # the passage model's log-odds that it carries the answer
     ranks: dict[str, int] = field(default_factory=dict)
 
 
@@ -96,10 +98,16 @@ class Searcher:
         """The k best chunks for the question (qvec is its normalised embedding)."""
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}")
+        if mode == "learned":  # the fused candidates, ordered by the passage model
+            from tutor.ranking import CANDIDATES, rerank
+
+            found = self.search(question, qvec, k=max(k, CANDIDATES), mode="hybrid+sentence")
+            return rerank(question, found)[:k]
         dense = self.dense(qvec) if mode != "bm25" else []
         lexical = self.lexical(question) if mode != "dense" else []
         fused: dict[tuple[int, int], float] = {}
         ranks: dict[tuple[int, int], dict[str, int]] = {}
+        bm25 = {(id(store), rowid): score for store, rowid, score in lexical}
         for name, results in (("dense", dense), ("bm25", lexical)):
             for rank, (store, rowid, _) in enumerate(results):
                 key = (id(store), rowid)
@@ -111,6 +119,7 @@ class Searcher:
             key = (id(hit.store), hit.rowid)
             hit.ranks = ranks[key]
             hit.score = fused[key]
+            hit.bm25 = bm25.get(key, 0.0)
         if mode == "hybrid+sentence":
             self._score_sentences(hits, qvec)
             # A chunk whose single best sentence matches the question well is a

@@ -16,6 +16,8 @@ def _print_answer(answer) -> None:
     from rich.text import Text
 
     console = Console()
+    if answer.read_as:
+        console.print(Text(f"(read as: {answer.read_as})", style="dim"))
     console.print(Text(answer.answer))  # course text is never markup
     sources = answer.sources if answer.in_scope else answer.suggestions
     if sources:

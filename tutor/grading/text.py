@@ -114,7 +114,7 @@ def _different_word(answer: str, target: str) -> bool:
         common += 1
     if common >= 4 and max(len(answer), len(target)) - common <= _PREFIX_SPAN:
         return True
-    return answer in _english_words()
+    return answer in english_words()
 
 
 def _spelling_variant(a: str, b: str) -> bool:
@@ -131,7 +131,7 @@ def _spelling_variant(a: str, b: str) -> bool:
 
 
 @lru_cache(maxsize=1)
-def _english_words() -> frozenset[str]:
+def english_words() -> frozenset[str]:
     """Whole words (4+ letters) of the bundled MiniLM word-piece vocabulary (30k
     entries, about 20k of them English words): read as text, no model loaded."""
     from tutor.embed import model_path

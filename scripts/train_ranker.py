@@ -1,0 +1,305 @@
+"""Fit the learned ranker (tutor/data/ranker.json): a passage model and a unit model.
+
+Training data, none of it the held-out sets bench/bench_retrieval.py reports:
+- scripts/data/rank-pairs-*.yaml: learner-style questions written for training,
+  each with the verbatim excerpt of the course that answers it;
+- bench/data/questions-e.yaml: the issue-12 baseline set, with the strings that
+  carry each fact (it was looked at once, so it became a development set).
+
+For every question the fused search gives ~30 candidate chunks; a chunk is a
+positive when it holds the answer (the excerpt, or an expected string). The
+units (sentences, list items) of the best passages are labelled the same way.
+`--cv` reports grouped 5-fold figures (by question) against the fused ranking,
+which is how the features and tree sizes were chosen; the final fit uses all.
+
+    .venv/bin/python scripts/train_ranker.py [--cv] [--no-write]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tutor import embed, ranking  # noqa: E402
+from tutor.answer import Answerer  # noqa: E402
+from tutor.grading.trees import to_json  # noqa: E402
+
+PAIRS = sorted((ROOT / "scripts/data").glob("rank-pairs-*.yaml"))
+DEV = ROOT / "bench/data/questions-e.yaml"
+DEV_OFFTOPIC = ROOT / "bench/data/offtopic-c.yaml"
+# The scope model also learns from these: course questions with only a section
+# (no excerpt) and questions the course does not answer.
+MORE_COURSE = [ROOT / f"bench/data/questions-{s}.yaml" for s in "abcd"]
+OFFTOPIC = [
+    ROOT / "scripts/data/offtopic-train.yaml",
+    ROOT / "bench/data/offtopic.yaml",
+    ROOT / "bench/data/offtopic-b.yaml",
+]
+SCOPE_TREES = {"n_estimators": 120, "max_depth": 2, "learning_rate": 0.1, "subsample": 0.8}
+UNIT_PASSAGES = 3  # units of this many passages are scored at run time
+TREES = {"n_estimators": 150, "max_depth": 3, "learning_rate": 0.1, "subsample": 0.8}
+
+
+def norm(text: str) -> str:
+    text = re.sub(r"(\*\*|__|`)", "", text.lower())
+    return " ".join(text.split())
+
+
+def load(with_dev: bool = True) -> list[dict]:
+    items = []
+    for path in PAIRS:
+        for row in yaml.safe_load(path.read_text(encoding="utf-8")):
+            excerpt = norm(row["answer"])
+            items.append({"question": row["question"], "excerpt": excerpt, "source": path.name})
+    for row in yaml.safe_load(DEV.read_text(encoding="utf-8")) if with_dev else []:
+        items.append(
+            {
+                "question": row["question"],
+                "expect": [norm(e) for e in row["expect"]],
+                "source": DEV.name,
+            }
+        )
+    return items
+
+
+def carries(item: dict, text: str) -> bool:
+    text = norm(text)
+    if "expect" in item:
+        return any(e in text for e in item["expect"])
+    excerpt = item["excerpt"]
+    # an excerpt may run over two chunks: its opening or its close is enough
+    return excerpt in text or excerpt[:60] in text or excerpt[-60:] in text
+
+
+def unit_carries(item: dict, unit: str) -> bool:
+    unit = norm(unit)
+    if "expect" in item:
+        return any(e in unit for e in item["expect"])
+    return len(unit) > 12 and (unit in item["excerpt"] or item["excerpt"] in unit)
+
+
+def passage_data(answerer: Answerer, items: list[dict]):
+    """Per question: its vector and candidates; and passage rows, labels, groups."""
+    queries = [answerer.read(it["question"]) for it in items]
+    vecs = embed.encode(queries)
+    found, rows, y, groups = [], [], [], []
+    for g, (item, query, qvec) in enumerate(zip(items, queries, vecs, strict=True)):
+        hits = answerer.searcher.search(query, qvec, k=ranking.CANDIDATES, mode="hybrid+sentence")
+        found.append((query, qvec, hits))
+        if not hits:
+            continue
+        rows.append(ranking.passage_rows(item["question"], hits, ranking.vocabulary(hits[0].store)))
+        y += [carries(item, h.text) for h in hits]
+        groups += [g] * len(hits)
+    return found, (np.vstack(rows), np.array(y), np.array(groups))
+
+
+def out_of_fold(data) -> np.ndarray:
+    """Passage scores from models that never saw the question (for stacking)."""
+    from sklearn.model_selection import GroupKFold
+
+    x, y, g = data
+    scores = np.zeros(len(y))
+    for train, test in GroupKFold(n_splits=5).split(x, y, g):
+        scores[test] = fit(x[train], y[train]).decision_function(x[test])
+    return scores
+
+
+def unit_data(items: list[dict], found, passage_scores: np.ndarray):
+    """Unit rows, labels, groups: the units of each question's best passages as the
+    run-time step sees them (ordered by out-of-fold passage scores), plus those of
+    any positive passage further down, so each question has positive units."""
+    from tutor.chunking import chunk_number
+
+    rows, y, groups, at = [], [], [], 0
+    for g, (item, (_, qvec, hits)) in enumerate(zip(items, found, strict=True)):
+        for hit, s in zip(hits, passage_scores[at : at + len(hits)], strict=True):
+            hit.learned = float(s)
+        at += len(hits)
+        ranked = sorted(hits, key=lambda h: -h.learned)
+        chosen = (
+            ranked[:UNIT_PASSAGES]
+            + [h for h in ranked[UNIT_PASSAGES:] if carries(item, h.text)][:2]
+        )
+        cands = ranking.candidates(chosen, qvec)
+        if not cands:
+            continue
+        rows.append(
+            ranking.unit_rows(
+                item["question"],
+                [
+                    (
+                        c.unit,
+                        c.cos,
+                        c.hit.learned,
+                        c.rank,
+                        chunk_number(c.hit.chunk_id) == 0,
+                        c.hit.heading,
+                    )
+                    for c in cands
+                ],
+                ranking.vocabulary(hits[0].store),
+            )
+        )
+        y += [unit_carries(item, c.unit.text) for c in cands]
+        groups += [g] * len(cands)
+    return np.vstack(rows), np.array(y), np.array(groups)
+
+
+def fit(x, y, trees: dict = TREES, weights=None):
+    from sklearn.ensemble import GradientBoostingClassifier
+
+    return GradientBoostingClassifier(random_state=0, **trees).fit(x, y, sample_weight=weights)
+
+
+def scope_rows(questions: list[str], answerer: Answerer, passage_model: dict) -> np.ndarray:
+    """Scope rows for questions the passage model was not fitted on."""
+    from tutor.grading.trees import log_odds
+
+    passage_model = json.loads(json.dumps(passage_model))  # log_odds caches arrays in it
+    queries = [answerer.read(q) for q in questions]
+    rows = []
+    for question, query, qvec in zip(questions, queries, embed.encode(queries), strict=True):
+        hits = answerer.searcher.search(query, qvec, k=ranking.CANDIDATES, mode="hybrid+sentence")
+        if hits:
+            vocab = ranking.vocabulary(hits[0].store)
+            for h, s in zip(
+                hits, log_odds(passage_model, ranking.passage_rows(query, hits, vocab)), strict=True
+            ):
+                h.learned = float(s)
+        ranked = sorted(hits, key=lambda h: -h.learned)
+        changed = sum(a != b for a, b in zip(question.split(), query.split(), strict=False))
+        rows.append(ranking.scope_row(query, changed, qvec, ranked[:5]))
+    return np.vstack(rows)
+
+
+def in_sample_scope_rows(found, passage_scores: np.ndarray, items: list[dict]) -> np.ndarray:
+    """Scope rows for the passage model's own questions, from out-of-fold scores."""
+    rows, at = [], 0
+    for item, (query, qvec, hits) in zip(items, found, strict=True):
+        for hit, s in zip(hits, passage_scores[at : at + len(hits)], strict=True):
+            hit.learned = float(s)
+        at += len(hits)
+        ranked = sorted(hits, key=lambda h: -h.learned)
+        changed = sum(a != b for a, b in zip(item["question"].split(), query.split(), strict=False))
+        rows.append(ranking.scope_row(query, changed, qvec, ranked[:5]))
+    return np.vstack(rows)
+
+
+def yaml_questions(path: Path) -> list[str]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return [d["question"] if isinstance(d, dict) else d for d in data]
+
+
+def scope_curve(model, pos: np.ndarray, neg: np.ndarray, label: str) -> None:
+    p, n = model.decision_function(pos), model.decision_function(neg)
+    print(f"scope {label}: {len(pos)} course / {len(neg)} off-topic; bar: kept / rejected")
+    for bar in (-1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0):
+        print(f"  {bar:5.1f}: {np.mean(p >= bar):.3f} / {np.mean(n < bar):.3f}")
+
+
+def top_k_hits(scores, y, groups, k: int) -> float:
+    """Share of groups (with any positive) whose top-k by score holds a positive."""
+    found, total = 0, 0
+    for g in np.unique(groups):
+        m = groups == g
+        if not y[m].any():
+            continue
+        total += 1
+        order = np.argsort(-scores[m], kind="stable")
+        found += bool(y[m][order[:k]].any())
+    return found / max(1, total)
+
+
+def report(data, scores, baseline_col: int, name: str, dev_groups: set[int]) -> None:
+    x, y, g = data
+    for label, keep in (
+        ("all", np.ones(len(y), bool)),
+        ("questions-e", np.isin(g, list(dev_groups))),
+    ):
+        base = x[:, baseline_col]
+        line = [f"{name:8} {label:12}"]
+        for k in (1, 3):
+            line.append(
+                f"top{k} {top_k_hits(base[keep], y[keep], g[keep], k):.3f}"
+                f" -> {top_k_hits(scores[keep], y[keep], g[keep], k):.3f}"
+            )
+        print("  ".join(line))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--cv", action="store_true", help="grouped 5-fold figures first")
+    ap.add_argument("--no-write", action="store_true")
+    ap.add_argument(
+        "--no-dev", action="store_true", help="leave questions-e out, to measure on it end to end"
+    )
+    args = ap.parse_args()
+    items = load(with_dev=not args.no_dev)
+    print(f"{len(items)} questions ({len(PAIRS)} pair files + {DEV.name})")
+    answerer = Answerer.load()
+    found, passages = passage_data(answerer, items)
+    oof = out_of_fold(passages)
+    units = unit_data(items, found, oof)
+    dev = {i for i, it in enumerate(items) if it["source"] == DEV.name}
+    if args.cv:
+        report(passages, oof, ranking.PASSAGE_FEATURES.index("fused"), "passage", dev)
+        report(units, out_of_fold(units), ranking.UNIT_FEATURES.index("cos"), "unit", dev)
+    passage_json = to_json(fit(passages[0], passages[1]))
+    more = [q for path in MORE_COURSE for q in yaml_questions(path)]
+    offtopic = [q for path in OFFTOPIC for q in yaml_questions(path)]
+    pos = np.vstack(
+        [in_sample_scope_rows(found, oof, items), scope_rows(more, answerer, passage_json)]
+    )
+    neg = scope_rows(offtopic, answerer, passage_json)
+    if args.no_dev:  # questions-e and offtopic-c were left out: they measure the scope model
+        dev_pos = scope_rows(yaml_questions(DEV), answerer, passage_json)
+        dev_neg = scope_rows(yaml_questions(DEV_OFFTOPIC), answerer, passage_json)
+    else:
+        neg = np.vstack([neg, scope_rows(yaml_questions(DEV_OFFTOPIC), answerer, passage_json)])
+    x = np.vstack([pos, neg])
+    y = np.r_[np.ones(len(pos)), np.zeros(len(neg))]
+    weights = np.r_[np.full(len(pos), len(neg) / len(pos)), np.ones(len(neg))]
+    scope_model = fit(x, y, SCOPE_TREES, weights)
+    if args.no_dev:
+        scope_curve(scope_model, dev_pos, dev_neg, "on questions-e / offtopic-c")
+        odds = scope_model.decision_function(dev_neg)
+        for q, o in zip(yaml_questions(DEV_OFFTOPIC), odds, strict=True):
+            if o >= 0:
+                print(f"  off-topic kept at {o:.2f}: {q}")
+        odds = scope_model.decision_function(dev_pos)
+        for q, o in zip(yaml_questions(DEV), odds, strict=True):
+            if o < 1:
+                print(f"  course question below 1 at {o:.2f}: {q}")
+    if args.no_write:
+        return
+    files = [p.name for p in PAIRS + MORE_COURSE + OFFTOPIC]
+    out = {
+        "passage": passage_json,
+        "unit": to_json(fit(units[0], units[1])),
+        "scope": to_json(scope_model),
+        "features": {
+            "passage": ranking.PASSAGE_FEATURES,
+            "unit": ranking.UNIT_FEATURES,
+            "scope": ranking.SCOPE_FEATURES,
+        },
+        "trained_on": {
+            "questions": len(items),
+            "files": files + ([] if args.no_dev else [DEV.name, DEV_OFFTOPIC.name]),
+        },
+    }
+    ranking.MODEL.write_text(json.dumps(out, separators=(",", ":")) + "\n", encoding="utf-8")
+    print(f"wrote {ranking.MODEL.relative_to(ROOT)} ({ranking.MODEL.stat().st_size // 1024} KB)")
+
+
+if __name__ == "__main__":
+    main()
