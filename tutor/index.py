@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -30,7 +29,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from tutor import embed
-from tutor.chunking import SENTENCE_END, Chunk, chunk_lesson
+from tutor.chunking import Chunk, chunk_lesson
 from tutor.course import Course, Lesson
 from tutor.scope import ScopeModel
 
@@ -125,24 +124,11 @@ def course_files(course_dir: Path) -> list[Path]:
 
 
 def sentences_of(text: str) -> list[str]:
-    """Prose sentences of a chunk, for extractive answers (code and headings skipped)."""
-    prose, in_fence = [], False
-    for line in text.splitlines():
-        if line.lstrip().startswith(("```", "~~~")):
-            in_fence = not in_fence
-            continue
-        if not in_fence:
-            prose.append(line)
-    out = []
-    for para in re.split(r"\n\s*\n", "\n".join(prose)):
-        for item in re.split(r"\n\s*(?:[-*+]|\d+\.)\s+", "\n" + para):
-            flat = " ".join(item.split())
-            flat = re.sub(r"^(?:[-*+]|\d+\.)\s+", "", flat)
-            for sentence in SENTENCE_END.split(flat):
-                sentence = sentence.strip()
-                if len(sentence.split()) >= 4 and not sentence.startswith(("|", "#")):
-                    out.append(sentence)
-    return out
+    """Prose sentences of a chunk, for extractive answers (code and headings skipped):
+    the answer units (tutor/ranking.py) of four words or more, which get embedded."""
+    from tutor.ranking import units_of
+
+    return [u.text for u in units_of(text) if u.words >= 4]
 
 
 def _blob(vector: np.ndarray) -> bytes:
