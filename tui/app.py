@@ -26,13 +26,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
 
 from tui.commands import LessonsProvider
+from tui.workers import thread_work, wait_idle
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -108,6 +108,9 @@ DEFAULT_THEME = "textual-dark"
 BENCH_ENV = "TUTOR_BENCH_FIRST_PAINT"  # set to a file: write the paint time there and exit
 
 
+UNMOUNT_WAIT_S = 5.0  # how long quitting waits for worker threads before leaving them
+
+
 class TutorApp(App[None]):
     """The tutor: home, lessons, chat, and the screens other modules register."""
 
@@ -179,8 +182,12 @@ class TutorApp(App[None]):
     def on_mount(self) -> None:
         self.theme_changed_signal.subscribe(self, self._save_theme)
 
-    def on_unmount(self) -> None:
-        self.tutor.close()
+    async def on_unmount(self) -> None:
+        # Worker threads may still be writing (tui/workers.py): close after them.
+        # One still busy after the wait (a demo, a slow model load) keeps the
+        # connection; every write is committed, so the process exit closes it safely.
+        if await wait_idle(UNMOUNT_WAIT_S):
+            self.tutor.close()
 
     def first_paint(self) -> None:
         """Called by the home screen once it is on the terminal: start the slow work."""
@@ -195,7 +202,7 @@ class TutorApp(App[None]):
         if self.autoload_model:
             self.action_load_model()
 
-    @work(thread=True, exclusive=True, group="data", exit_on_error=False)
+    @thread_work("data")
     def load_data(self) -> None:
         """Course + store + home summary, then the card sync, off the UI thread."""
         from tutor.errors import TutorError
@@ -255,7 +262,7 @@ class TutorApp(App[None]):
         if self.db is not None and self.course is not None:
             self._refresh_summary()
 
-    @work(thread=True, exclusive=True, group="summary", exit_on_error=False)
+    @thread_work("summary")
     def _refresh_summary(self) -> None:
         from tui.summary import load_summary
 
@@ -277,7 +284,7 @@ class TutorApp(App[None]):
         self._model_done.clear()
         self._load_model()
 
-    @work(thread=True, exclusive=True, group="model", exit_on_error=False)
+    @thread_work("model")
     def _load_model(self) -> None:
         def progress(message: str) -> None:
             self.call_from_thread(setattr, self, "model_message", message)
@@ -311,7 +318,7 @@ class TutorApp(App[None]):
         self.model_state = "ready"
         self._model_done.set()
 
-    @work(thread=True, exclusive=True, group="cards", exit_on_error=False)
+    @thread_work("cards")
     def _sync_cards(self) -> None:
         """Bring the review cards in line with the course (cheap when nothing changed).
 
@@ -423,7 +430,7 @@ class TutorApp(App[None]):
         )
         self.refresh_summary()
 
-    @work(thread=True, exclusive=True, group="backup", exit_on_error=False)
+    @thread_work("backup")
     def action_backup(self) -> None:
         """Back up the database now (in a worker: a large file takes a second)."""
         from tutor.errors import TutorError

@@ -7,7 +7,6 @@ a wrong pick is itself undone by restoring the "before-restore" backup.
 
 from __future__ import annotations
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -16,6 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from tui.workers import thread_work
 from tutor.errors import TutorError
 
 
@@ -81,7 +81,7 @@ class BackupsScreen(ModalScreen[None]):
         self.query_one("#backup-status", Static).update(Content.styled("Restoring…", "italic"))
         self.restore(path)
 
-    @work(thread=True, exclusive=True, group="restore", exit_on_error=False)
+    @thread_work("restore")
     def restore(self, path: str) -> None:
         try:
             report = self.app.tutor.restore(path)

@@ -11,7 +11,7 @@ every label a `Content`: nothing is parsed as markup.
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -19,6 +19,7 @@ from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
+from tui.workers import thread_work
 from tutor.errors import TutorError
 from tutor.text import safe_text
 
@@ -141,7 +142,7 @@ class CardsScreen(Screen):
     def reload(self, keep: str | None = None) -> None:
         self.load(self.search_text, self.filter, keep)
 
-    @work(thread=True, exclusive=True, group="browse", exit_on_error=False)
+    @thread_work("browse")
     def load(self, search: str, filter_name: str, keep: str | None) -> None:
         from tutor.study.clock import iso
 

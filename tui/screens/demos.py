@@ -26,7 +26,7 @@ import threading
 import time
 from typing import Any
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -36,6 +36,7 @@ from textual.widgets import Footer, Header, Input, OptionList, ProgressBar, Stat
 from textual.widgets.option_list import Option
 from textual_plotext import PlotextPlot
 
+from tui.workers import thread_work
 from tutor.demos import DEMOS, Demo, DemoQuestion
 
 DRAW_EVERY = 0.15  # seconds between redraws while a demo runs
@@ -189,7 +190,7 @@ class DemosScreen(Screen):
         # the demo's title is in the header; this line says what is happening
         self.query_one("#run-status", Static).update(Content.styled(text, style))
 
-    @work(thread=True, exclusive=True, group="demo", exit_on_error=False)
+    @thread_work("demo")
     def run_demo(self, demo: Demo, cancel: threading.Event, options: dict[str, Any]) -> None:
         from tutor.demos.render import DemoView
 

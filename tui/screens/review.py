@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import time
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
@@ -36,6 +36,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Markdown, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
+from tui.workers import thread_work
 from tutor.errors import TutorError
 from tutor.study.clock import describe_wait
 from tutor.study.feedback import verdict_parts
@@ -356,7 +357,7 @@ class ReviewScreen(Screen):
         self.refresh_bindings()
         self.grade(answer, duration_ms, self._token)
 
-    @work(thread=True, exclusive=True, group="grade", exit_on_error=False)
+    @thread_work("grade")
     def grade(self, answer: str, duration_ms: int, token: int) -> None:
         try:
             sub = self.session.submit(answer, duration_ms, grader=self.app.tutor.grade)

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -21,6 +20,7 @@ from textual.widgets import Footer, Header, Static
 from textual_plotext import PlotextPlot
 
 from tui.widgets import bar
+from tui.workers import thread_work
 
 HEATMAP_DAYS = 7 * 53  # a year of activity, fetched once; the box shows what fits
 HEAT_CELL = "■ "
@@ -137,7 +137,7 @@ class StatsScreen(Screen):
         if self.app.db is not None:
             self.load()
 
-    @work(thread=True, exclusive=True, group="stats", exit_on_error=False)
+    @thread_work("stats")
     def load(self) -> None:
         now = self.clock()
         stats = self.app.tutor.stats(now)
