@@ -1,4 +1,4 @@
-"""Fit the learned ranker (tutor/data/ranker.json): a passage model and a unit model.
+"""Fit the learned ranker (tutor/data/ranker.json): the passage, unit and scope models.
 
 Training data, none of it the held-out sets bench/bench_retrieval.py reports:
 - scripts/data/rank-pairs-*.yaml: learner-style questions written for training,
@@ -97,7 +97,7 @@ def passage_data(answerer: Answerer, items: list[dict]):
         found.append((query, qvec, hits))
         if not hits:
             continue
-        rows.append(ranking.passage_rows(item["question"], hits, ranking.vocabulary(hits[0].store)))
+        rows.append(ranking.passage_rows(query, hits))
         y += [carries(item, h.text) for h in hits]
         groups += [g] * len(hits)
     return found, (np.vstack(rows), np.array(y), np.array(groups))
@@ -118,10 +118,8 @@ def unit_data(items: list[dict], found, passage_scores: np.ndarray):
     """Unit rows, labels, groups: the units of each question's best passages as the
     run-time step sees them (ordered by out-of-fold passage scores), plus those of
     any positive passage further down, so each question has positive units."""
-    from tutor.chunking import chunk_number
-
     rows, y, groups, at = [], [], [], 0
-    for g, (item, (_, qvec, hits)) in enumerate(zip(items, found, strict=True)):
+    for g, (item, (query, qvec, hits)) in enumerate(zip(items, found, strict=True)):
         for hit, s in zip(hits, passage_scores[at : at + len(hits)], strict=True):
             hit.learned = float(s)
         at += len(hits)
@@ -133,23 +131,7 @@ def unit_data(items: list[dict], found, passage_scores: np.ndarray):
         cands = ranking.candidates(chosen, qvec)
         if not cands:
             continue
-        rows.append(
-            ranking.unit_rows(
-                item["question"],
-                [
-                    (
-                        c.unit,
-                        c.cos,
-                        c.hit.learned,
-                        c.rank,
-                        chunk_number(c.hit.chunk_id) == 0,
-                        c.hit.heading,
-                    )
-                    for c in cands
-                ],
-                ranking.vocabulary(hits[0].store),
-            )
-        )
+        rows.append(ranking.unit_rows(query, cands))
         y += [unit_carries(item, c.unit.text) for c in cands]
         groups += [g] * len(cands)
     return np.vstack(rows), np.array(y), np.array(groups)
@@ -163,21 +145,20 @@ def fit(x, y, trees: dict = TREES, weights=None):
 
 def scope_rows(questions: list[str], answerer: Answerer, passage_model: dict) -> np.ndarray:
     """Scope rows for questions the passage model was not fitted on."""
-    from tutor.grading.trees import log_odds
+    from tutor.grading.trees import log_odds, prepare
 
-    passage_model = json.loads(json.dumps(passage_model))  # log_odds caches arrays in it
+    passage_model = prepare(passage_model)
     queries = [answerer.read(q) for q in questions]
     rows = []
     for question, query, qvec in zip(questions, queries, embed.encode(queries), strict=True):
         hits = answerer.searcher.search(query, qvec, k=ranking.CANDIDATES, mode="hybrid+sentence")
         if hits:
-            vocab = ranking.vocabulary(hits[0].store)
             for h, s in zip(
-                hits, log_odds(passage_model, ranking.passage_rows(query, hits, vocab)), strict=True
+                hits, log_odds(passage_model, ranking.passage_rows(query, hits)), strict=True
             ):
                 h.learned = float(s)
         ranked = sorted(hits, key=lambda h: -h.learned)
-        changed = sum(a != b for a, b in zip(question.split(), query.split(), strict=False))
+        changed = ranking.changed_words(question, query)
         rows.append(ranking.scope_row(query, changed, qvec, ranked[:5]))
     return np.vstack(rows)
 
@@ -190,7 +171,7 @@ def in_sample_scope_rows(found, passage_scores: np.ndarray, items: list[dict]) -
             hit.learned = float(s)
         at += len(hits)
         ranked = sorted(hits, key=lambda h: -h.learned)
-        changed = sum(a != b for a, b in zip(item["question"].split(), query.split(), strict=False))
+        changed = ranking.changed_words(item["question"], query)
         rows.append(ranking.scope_row(query, changed, qvec, ranked[:5]))
     return np.vstack(rows)
 

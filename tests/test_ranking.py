@@ -11,7 +11,7 @@ import pytest
 
 from tutor import ranking
 from tutor.answer import Answerer
-from tutor.grading.trees import log_odds, to_json
+from tutor.grading.trees import log_odds, prepare, to_json
 from tutor.index import open_course_index, sentences_of
 
 PASSAGE = """An LSTM cell has three gates:
@@ -59,7 +59,7 @@ def test_tree_log_odds_match_scikit_learn():
     y = (x[:, 0] + x[:, 1] * x[:, 2] > 0).astype(int)
     model = GradientBoostingClassifier(n_estimators=40, max_depth=3, random_state=0).fit(x, y)
     data = json.loads(json.dumps(to_json(model)))
-    assert np.allclose(log_odds(data, x), model.decision_function(x), atol=1e-5)
+    assert np.allclose(log_odds(prepare(data), x), model.decision_function(x), atol=1e-5)
 
 
 def test_misspelt_words_are_read_as_the_course_words_and_english_words_are_left():

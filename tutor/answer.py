@@ -32,9 +32,8 @@ PASSAGES_QUOTED = 3  # the unit model reads the units of this many passages
 MAX_SOURCES = 3
 MAX_UNITS = 3  # units the answer is built around (each with what completes it)
 UNIT_GAP = 1.5  # log-odds: a unit is quoted beside the best when this close to it
-SCOPE_MIN_LOG_ODDS = (
-    1.0  # the scope model's bar: kept 0.978, rejected 0.932 on dev-e (model fitted without it)
-)
+# The scope model's bar: kept 0.978, rejected 0.932 on dev-e (a model fitted without it).
+SCOPE_MIN_LOG_ODDS = 1.0
 SOURCE_MIN_LOG_ODDS = -2.0  # a further passage is cited when the model gives it this much
 
 
@@ -169,7 +168,7 @@ class Answerer:
         query = self.read(question)
         qvec = embed.encode([query])[0]
         hits = self.searcher.search(query, qvec, k=ranking.CANDIDATES, mode=mode)
-        corrected = _changed_words(question, query)
+        corrected = ranking.changed_words(question, query)
         if not self.in_scope(query, qvec, hits[:5], mode=mode, corrected=corrected):
             found = self._not_covered(question, hits)
         else:
@@ -227,11 +226,10 @@ class Answerer:
         relevant, at most two from one section, so the learner has other places
         to read.
         """
-        ranked = hits  # in the passage model's order (mode "learned")
-        passages = ranked[:PASSAGES_QUOTED]
+        passages = hits[:PASSAGES_QUOTED]  # hits come in the passage model's order
         cands = ranking.rank_units(query, ranking.candidates(passages, qvec))
         if not cands:  # a passage of code alone
-            return Answer(question, passages[0].text, True, self._sources([passages[0]], ranked))
+            return Answer(question, passages[0].text, True, self._sources([passages[0]], hits))
         # The best unit, and the next ones the model rates nearly as high: the
         # fact is often in the sentence after the one that names the topic, or in
         # a second passage when the first only introduces it.
@@ -241,7 +239,7 @@ class Answerer:
             _quote([c for c in picked if c.hit is hit], [c for c in cands if c.hit is hit])
             for hit in quoted
         )
-        return Answer(question, text, True, self._sources(quoted, ranked))
+        return Answer(question, text, True, self._sources(quoted, hits))
 
     @staticmethod
     def _sources(quoted: list[Hit], ranked: list[Hit]) -> list[Source]:
@@ -305,7 +303,3 @@ def _quote(picked: list[ranking.Candidate], same_passage: list[ranking.Candidate
             lines.append(text)
         previous = pos
     return "\n".join(lines)
-
-
-def _changed_words(question: str, query: str) -> int:
-    return sum(a != b for a, b in zip(question.split(), query.split(), strict=False))

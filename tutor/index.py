@@ -302,6 +302,11 @@ class IndexStore:
             rowids,
         ).fetchall()
 
+    def chunk_state(self) -> tuple[int, int]:
+        """(count, largest rowid) of the chunks: changes whenever files are re-indexed."""
+        count, top = self.conn.execute("SELECT count(*), max(rowid) FROM chunks").fetchone()
+        return count, top or 0
+
     def all_chunk_texts(self) -> list[str]:
         """Every chunk's text (the ranker's word weights are computed from them once)."""
         return [r[0] for r in self.conn.execute("SELECT text FROM chunks")]

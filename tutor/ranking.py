@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import weakref
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
@@ -167,15 +168,17 @@ class Vocabulary:
         return sum(found) / sum(weights), len(found) / len(q_stems)
 
 
-_vocabularies: dict[int, Vocabulary] = {}
+_vocabularies: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def vocabulary(store: IndexStore) -> Vocabulary:
-    """The store's vocabulary, computed once per store (a few ms for the course)."""
-    key = id(store)
-    if key not in _vocabularies:
-        _vocabularies[key] = Vocabulary(store.all_chunk_texts())
-    return _vocabularies[key]
+    """The store's vocabulary, computed once per store and state of its chunks (a few
+    ms for the course); a notes index updated in place gets a fresh one."""
+    state = store.chunk_state()
+    cached = _vocabularies.get(store)
+    if cached is None or cached[0] != state:
+        cached = _vocabularies[store] = (state, Vocabulary(store.all_chunk_texts()))
+    return cached[1]
 
 
 def correct(question: str, vocabularies: list[Vocabulary]) -> str:
@@ -215,6 +218,11 @@ def correct(question: str, vocabularies: list[Vocabulary]) -> str:
     return re.sub(r"[A-Za-z]+", fix, question)
 
 
+def changed_words(question: str, query: str) -> int:
+    """How many words `correct` read differently (the scope model counts them)."""
+    return sum(a != b for a, b in zip(question.split(), query.split(), strict=False))
+
+
 # -- the models ---------------------------------------------------------------------------
 
 
@@ -228,8 +236,10 @@ def models() -> dict:
         return {}
     wanted = {"passage": PASSAGE_FEATURES, "unit": UNIT_FEATURES, "scope": SCOPE_FEATURES}
     features = data.get("features", {})
+    from tutor.grading.trees import prepare
+
     return {
-        name: data[name]
+        name: prepare(data[name])
         for name, names in wanted.items()
         if name in data and tuple(features.get(name, ())) == names
     }
@@ -253,7 +263,7 @@ def _shape(text: str) -> dict[str, float]:
     }
 
 
-def passage_rows(question: str, hits: list[Hit], vocab: Vocabulary) -> np.ndarray:
+def passage_rows(question: str, hits: list[Hit]) -> np.ndarray:
     """One feature row per candidate chunk (PASSAGE_FEATURES order)."""
     from tutor.chunking import chunk_number
 
@@ -272,6 +282,7 @@ def passage_rows(question: str, hits: list[Hit], vocab: Vocabulary) -> np.ndarra
     rows = []
     for h in hits:
         key = (id(h.store), h.lesson_id, h.section_id)
+        vocab = vocabulary(h.store)
         cover, raw = vocab.cover(q_stems, set(content_stems(h.text)))
         head, _ = vocab.cover(q_stems, set(content_stems(h.heading)))
         lesson, _ = vocab.cover(q_stems, set(content_stems(h.lesson_title)))
@@ -300,24 +311,24 @@ def passage_rows(question: str, hits: list[Hit], vocab: Vocabulary) -> np.ndarra
     return np.asarray(rows, dtype=np.float64).reshape(len(hits), len(PASSAGE_FEATURES))
 
 
-def unit_rows(
-    question: str,
-    units: list[tuple[Unit, float | None, float, int, bool, str]],
-    vocab: Vocabulary,
-) -> np.ndarray:
-    """One row per unit: (unit, its cosine or None, its passage's score, the passage's
-    rank, whether the passage opens its section, the passage's heading).
+def unit_rows(question: str, cands: list[Candidate]) -> np.ndarray:
+    """One row per candidate unit (UNIT_FEATURES order), its passage's `learned`
+    score included.
 
     A term in bold is where the course defines it, so a unit that bolds a word of
     the question is the likely answer to "what is X"."""
+    from tutor.chunking import chunk_number
+
     q_stems = list(dict.fromkeys(content_stems(question)))
     cue = cues(question)
-    best = max((c for _, c, *_ in units if c is not None), default=0.0)
+    best = max((c.cos for c in cands if c.cos is not None), default=0.0)
     rows = []
     heads: dict[str, float] = {}
-    for unit, cos, passage, rank, opens, heading in units:
-        if heading not in heads:
-            heads[heading] = vocab.cover(q_stems, set(content_stems(heading)))[0]
+    for c in cands:
+        unit, cos, vocab = c.unit, c.cos, vocabulary(c.hit.store)
+        opens = chunk_number(c.hit.chunk_id) == 0
+        if c.hit.heading not in heads:
+            heads[c.hit.heading] = vocab.cover(q_stems, set(content_stems(c.hit.heading)))[0]
         bold = {s for b in BOLD.findall(unit.text) for s in content_stems(b)}
         stems = content_stems(unit.text)
         cover, raw = vocab.cover(q_stems, set(stems))
@@ -325,8 +336,8 @@ def unit_rows(
         head = " ".join(tokens[:8]).lower()
         defines = bool(DEFINES.search(head)) and any(s in set(content_stems(head)) for s in q_stems)
         values = {
-            "passage": passage,
-            "passage_rank": float(rank),
+            "passage": c.hit.learned,
+            "passage_rank": float(c.rank),
             "cos": cos if cos is not None else 0.0,
             "has_vec": float(cos is not None),
             "cos_gap": best - cos if cos is not None else 1.0,
@@ -341,14 +352,14 @@ def unit_rows(
             "defines": float(defines),
             "bold": float(bool(bold)),
             "bold_match": vocab.cover(q_stems, bold)[0] if bold else 0.0,
-            "head_cover": heads[heading],
+            "head_cover": heads[c.hit.heading],
             "symbols": sum(not c.isalnum() and not c.isspace() for c in unit.text)
             / max(1, len(unit.text)),
             "q_terms": float(len(q_stems)),
             **cue,
         }
         rows.append([values[f] for f in UNIT_FEATURES])
-    return np.asarray(rows, dtype=np.float64).reshape(len(units), len(UNIT_FEATURES))
+    return np.asarray(rows, dtype=np.float64).reshape(len(cands), len(UNIT_FEATURES))
 
 
 def score(name: str, rows: np.ndarray) -> np.ndarray | None:
@@ -369,8 +380,7 @@ def rerank(question: str, hits: list[Hit]) -> list[Hit]:
     `learned` holds its log-odds of carrying the answer."""
     if not hits:
         return hits
-    vocab = vocabulary(hits[0].store)
-    scores = score("passage", passage_rows(question, hits, vocab))
+    scores = score("passage", passage_rows(question, hits))
     if scores is None:
         return hits
     for hit, s in zip(hits, scores, strict=True):
@@ -412,17 +422,7 @@ def rank_units(question: str, cands: list[Candidate]) -> list[Candidate]:
     """Units best first by the unit model (passage order, then text order, without one)."""
     if not cands:
         return cands
-    from tutor.chunking import chunk_number
-
-    vocab = vocabulary(cands[0].hit.store)
-    rows = unit_rows(
-        question,
-        [
-            (c.unit, c.cos, c.hit.learned, c.rank, chunk_number(c.hit.chunk_id) == 0, c.hit.heading)
-            for c in cands
-        ],
-        vocab,
-    )
+    rows = unit_rows(question, cands)
     scores = score("unit", rows)
     if scores is None:
         return cands

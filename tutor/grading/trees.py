@@ -63,23 +63,27 @@ def predict_proba(model: dict, x: np.ndarray) -> np.ndarray:
     return p / p.sum()
 
 
-def log_odds(model: dict, rows: np.ndarray) -> np.ndarray:
+def prepare(model: dict) -> dict:
+    """A binary model's trees as numpy arrays, for `log_odds` (done once, at load)."""
+    keys = ("left", "right", "feature", "threshold", "value")
+    return {
+        "offset": model["prior"][1] - model["prior"][0],
+        "learning_rate": model["learning_rate"],
+        "trees": [tuple(np.asarray(tree[k]) for k in keys) for (tree,) in model["trees"]],
+    }
+
+
+def log_odds(prepared: dict, rows: np.ndarray) -> np.ndarray:
     """Log-odds of the positive class for many rows of a binary model at once.
 
     Each tree is walked for all rows together, one level per step, so scoring
     the ~30 passages of a search costs a few numpy calls per tree, not a Python
-    loop per row.
+    loop per row. `prepared` comes from `prepare`.
     """
     rows = np.asarray(rows, dtype=np.float64)
-    raw = np.full(len(rows), model["prior"][1] - model["prior"][0], dtype=np.float64)
+    raw = np.full(len(rows), prepared["offset"], dtype=np.float64)
     index = np.arange(len(rows))
-    for (tree,) in model["trees"]:
-        arrays = tree.get("_np")
-        if arrays is None:  # converted once per tree, kept with the loaded model
-            arrays = tree["_np"] = tuple(
-                np.asarray(tree[k]) for k in ("left", "right", "feature", "threshold", "value")
-            )
-        left, right, feature, threshold, value = arrays
+    for left, right, feature, threshold, value in prepared["trees"]:
         node = np.zeros(len(rows), dtype=np.int64)
         while True:
             inner = left[node] != -1
@@ -87,5 +91,5 @@ def log_odds(model: dict, rows: np.ndarray) -> np.ndarray:
                 break
             go_left = rows[index, np.maximum(feature[node], 0)] <= threshold[node]
             node = np.where(inner, np.where(go_left, left[node], right[node]), node)
-        raw += model["learning_rate"] * value[node]
+        raw += prepared["learning_rate"] * value[node]
     return raw
