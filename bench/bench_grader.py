@@ -31,11 +31,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -47,7 +45,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import course_answers as CA  # noqa: E402
-from common import pct, write_results  # noqa: E402
+from common import pct, run_at, write_results  # noqa: E402
 
 BASELINE_REV = "ef8f4ff"  # the last commit with the grader this one replaces
 SEMEVAL = ROOT.parent / "shared/datasets/semeval2013-2way-train.jsonl"
@@ -76,38 +74,15 @@ def grade_new(rows: list[dict]) -> list[str]:
 
 
 def grade_before(rows: list[dict]) -> list[str] | None:
-    """Verdicts of the grader at BASELINE_REV, from a temporary git worktree."""
-    tmp = Path(tempfile.mkdtemp(prefix="grader-before-"))
-    tree = tmp / "tree"
-    made = subprocess.run(
-        ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), BASELINE_REV],
-        capture_output=True,
-        text=True,
+    """Verdicts of the grader at BASELINE_REV, through its own `tutor grade --json -`."""
+    lines = "".join(
+        json.dumps({k: r[k] for k in ("question", "reference", "accept", "answer")}) + "\n"
+        for r in rows
     )
-    if made.returncode:
-        print(f"no baseline: {made.stderr.strip()}", file=sys.stderr)
+    out = run_at(BASELINE_REV, ["-m", "tutor.cli", "grade", "--json", "-"], lines)
+    if out is None:
         return None
-    try:
-        lines = "".join(
-            json.dumps({k: r[k] for k in ("question", "reference", "accept", "answer")}) + "\n"
-            for r in rows
-        )
-        env = {**os.environ, "PYTHONPATH": str(tree)}
-        out = subprocess.run(
-            [sys.executable, "-m", "tutor.cli", "grade", "--json", "-"],
-            input=lines,
-            capture_output=True,
-            text=True,
-            cwd=tree,
-            env=env,
-            check=True,
-        )
-        return [json.loads(line)["verdict"] for line in out.stdout.splitlines() if line.strip()]
-    finally:
-        subprocess.run(
-            ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)],
-            capture_output=True,
-        )
+    return [json.loads(line)["verdict"] for line in out.splitlines() if line.strip()]
 
 
 def cosine_scores(items, answers) -> np.ndarray:

@@ -29,17 +29,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
-from pathlib import Path
 
 import yaml
-from common import ROOT, pct, write_results
+from common import ROOT, pct, run_at, write_results
 
 from tutor import answer, embed, ranking
 from tutor.course import slugify
@@ -80,17 +75,7 @@ def best_score(hits) -> float:
 
 
 def answers_before(questions: list[str]) -> list[dict] | None:
-    """`ask` at BASELINE_REV for each question, run from a temporary git worktree."""
-    tmp = Path(tempfile.mkdtemp(prefix="retrieval-before-"))
-    tree = tmp / "tree"
-    made = subprocess.run(
-        ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), BASELINE_REV],
-        capture_output=True,
-        text=True,
-    )
-    if made.returncode:
-        print(f"no baseline: {made.stderr.strip()}", file=sys.stderr)
-        return None
+    """`ask` at BASELINE_REV for each question (the model loads once)."""
     script = (
         "import json, sys\n"
         "from tutor.answer import Answerer\n"
@@ -98,19 +83,10 @@ def answers_before(questions: list[str]) -> list[dict] | None:
         "for line in sys.stdin:\n"
         "    print(json.dumps(a.ask(json.loads(line)).to_dict()))\n"
     )
-    try:
-        out = subprocess.run(
-            [sys.executable, "-c", script],
-            input="".join(json.dumps(q) + "\n" for q in questions),
-            capture_output=True,
-            text=True,
-            cwd=tree,
-            env={**os.environ, "PYTHONPATH": str(tree)},
-            check=True,
-        )
-        return [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
-    finally:
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)])
+    out = run_at(BASELINE_REV, ["-c", script], "".join(json.dumps(q) + "\n" for q in questions))
+    if out is None:
+        return None
+    return [json.loads(line) for line in out.splitlines() if line.strip()]
 
 
 def answer_figures(questions: list[dict], answers: list[dict]) -> dict:
@@ -160,7 +136,7 @@ def mode_figures(a: answer.Answerer, mode: str, questions: list[dict], offtopic:
         query = a.read(text) if learned else text
         vec = embed.encode([query])[0]
         hits = a.searcher.search(query, vec, k=ranking.CANDIDATES, mode=mode)
-        changed = answer._changed_words(text, query)
+        changed = ranking.changed_words(text, query)
         return query, vec, hits, a.in_scope(query, vec, hits[:5], mode=mode, corrected=changed)
 
     ranks, fact1, fact3, with_expect, kept, best_in, scope_in = [], 0, 0, 0, [], [], []
@@ -224,7 +200,7 @@ def mode_figures(a: answer.Answerer, mode: str, questions: list[dict], offtopic:
 
 
 def _scope_odds(query: str, question: str, vec, hits) -> float | None:
-    row = ranking.scope_row(query, answer._changed_words(question, query), vec, hits[:5])
+    row = ranking.scope_row(query, ranking.changed_words(question, query), vec, hits[:5])
     odds = ranking.score("scope", row)
     return None if odds is None else float(odds[0])
 

@@ -40,3 +40,37 @@ def write_results(name: str, payload: dict) -> Path:
     out.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {out.relative_to(ROOT)}")
     return out
+
+
+def run_at(rev: str, args: list[str], stdin: str) -> str | None:
+    """stdout of `python ARGS` run on the code of commit `rev` (a temporary git worktree),
+    for a baseline measured in the same run as the code it is compared with; None
+    (and why, on stderr) when the worktree cannot be made."""
+    import os
+    import subprocess
+    import tempfile
+
+    tree = Path(tempfile.mkdtemp(prefix="bench-baseline-")) / "tree"
+    made = subprocess.run(
+        ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), rev],
+        capture_output=True,
+        text=True,
+    )
+    if made.returncode:
+        print(f"no baseline: {made.stderr.strip()}", file=sys.stderr)
+        return None
+    try:
+        return subprocess.run(
+            [sys.executable, *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            cwd=tree,
+            env={**os.environ, "PYTHONPATH": str(tree)},
+            check=True,
+        ).stdout
+    finally:
+        subprocess.run(
+            ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)],
+            capture_output=True,
+        )
