@@ -144,3 +144,19 @@ def test_cli_ask_plain_output_and_errors():
     assert result.exit_code == 1
     assert result.stderr.strip().startswith("Error: the question is empty")
     assert "Traceback" not in result.output
+
+
+def test_a_follow_up_takes_the_previous_questions_topic(answerer):
+    from tutor.answer import follow_up
+
+    assert follow_up("and why?", "how does dropout work") == "how does dropout work and why?"
+    assert follow_up("give an example", "what is transfer learning?").startswith(
+        "what is transfer learning"
+    )
+    assert follow_up("what is adam", "how does dropout work") == "what is adam"  # its own topic
+    assert follow_up("and why?", None) == "and why?"
+    alone = answerer.ask("and why?")
+    after = answerer.ask("and why?", previous="why does adam need bias correction")
+    assert not alone.in_scope
+    assert after.in_scope and after.read_as.startswith("why does adam need bias correction")
+    assert after.sources[0].lesson_id == "optimizers"

@@ -72,6 +72,12 @@ async def test_ask_see_sources_open_lesson_and_resume(tmp_path, monkeypatch):
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is chat_screen)
 
+        # a follow-up takes the last question's topic, and says how it was read
+        more = await ask(pilot, "give an example")
+        assert more.record["in_scope"] is True
+        assert more.record["read_as"].startswith("What is a large model")
+        assert "read as: What is a large model" in str(more.query_one(".status").render())
+
         outside = await ask(pilot, "How do I bake sourdough bread at home?")
         assert outside.record is not None, outside.query_one(".status").render()
         assert outside.record["in_scope"] is False, outside.record
@@ -87,9 +93,10 @@ async def test_ask_see_sources_open_lesson_and_resume(tmp_path, monkeypatch):
     db = store.connect(data / "tutor.db")
     session = chat.latest_session(db)
     saved = chat.messages(db, session.id)
-    assert [m.role for m in saved] == ["user", "tutor"] * 3
+    assert [m.role for m in saved] == ["user", "tutor"] * 4
     assert saved[1].sources and saved[1].in_scope
-    assert not saved[3].in_scope
+    assert saved[3].in_scope  # the follow-up
+    assert not saved[5].in_scope
 
     # a new app resumes the conversation: history is kept per session
     again = make_app(None, data)
@@ -98,7 +105,7 @@ async def test_ask_see_sources_open_lesson_and_resume(tmp_path, monkeypatch):
         again.open_chat()
         await wait_for(pilot, lambda: isinstance(again.screen, ChatScreen))
         screen = again.screen
-        await wait_for(pilot, lambda: len(screen.query(UserMessage)) == 3)
+        await wait_for(pilot, lambda: len(screen.query(UserMessage)) == 4)
         assert screen.session_id == session.id
         restored = list(screen.query(TutorMessage))[0]
         assert restored.query(SourceLink)
@@ -108,7 +115,7 @@ async def test_ask_see_sources_open_lesson_and_resume(tmp_path, monkeypatch):
         await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: isinstance(again.screen, SessionsScreen))
         await pilot.press("enter")
-        await wait_for(pilot, lambda: len(screen.query(UserMessage)) == 3)
+        await wait_for(pilot, lambda: len(screen.query(UserMessage)) == 4)
 
 
 async def test_a_question_asked_before_the_course_has_loaded_is_answered(tmp_path, monkeypatch):

@@ -11,6 +11,7 @@ Transformers" through on one shared word.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -75,7 +76,9 @@ class Answer:
     in_scope: bool
     sources: list[Source] = field(default_factory=list)
     suggestions: list[Source] = field(default_factory=list)  # nearest lessons, when out of scope
-    read_as: str | None = None  # the question as searched, when a misspelt word was read again
+    # the question as searched, when it differs: a misspelt word read again, or a
+    # follow-up with the previous question's topic
+    read_as: str | None = None
 
     def to_dict(self) -> dict:
         keys = ("lesson_id", "lesson", "section", "text", "score", "path", "line")
@@ -116,6 +119,29 @@ def check_question(question: str) -> str:
             f"the question is {len(question)} characters long; the limit is {MAX_QUESTION_CHARS}"
         )
     return question
+
+
+# A follow-up leans on the previous question: it opens with a connective ("and
+# why?", "what about GRUs?") or has no topic word of its own ("give an example").
+FOLLOW_UP_START = re.compile(r"^\s*(and|but|so|also|then|what about|how about)\b", re.IGNORECASE)
+FOLLOW_UP_WORDS = frozenset(
+    "example examples explain elaborate more detail details simpler simply simple again else "
+    "instance mean meant means tell show say give another one please go".split()
+)
+
+
+def follow_up(question: str, previous: str | None) -> str:
+    """The question to search: a follow-up carries the previous question's topic.
+
+    "and why?" after "how does dropout work" is searched as "how does dropout
+    work and why?"; a question with a topic of its own is searched as it is.
+    """
+    if not previous:
+        return question
+    own = [w for w in query_terms(question) if w not in FOLLOW_UP_WORDS]
+    if own and not FOLLOW_UP_START.match(question):
+        return question
+    return f"{previous.rstrip(' ?.!')} {question}"
 
 
 class Answerer:
@@ -161,19 +187,22 @@ class Answerer:
         say("ready")
         return answerer
 
-    def ask(self, question: str, mode: str = "learned") -> Answer:
+    def ask(self, question: str, mode: str = "learned", previous: str | None = None) -> Answer:
+        """Answer `question`; `previous` is the chat's last question, which a
+        follow-up ("and why?") takes its topic from."""
         from tutor import embed
 
         question = check_question(question)
-        query = self.read(question)
+        asked = follow_up(question, previous)
+        query = self.read(asked)
         qvec = embed.encode([query])[0]
         hits = self.searcher.search(query, qvec, k=ranking.CANDIDATES, mode=mode)
-        corrected = ranking.changed_words(question, query)
+        corrected = ranking.changed_words(asked, query)
         if not self.in_scope(query, qvec, hits[:5], mode=mode, corrected=corrected):
             found = self._not_covered(question, hits)
         else:
             found = self._compose(question, query, qvec, hits)
-        found.read_as = query if corrected else None
+        found.read_as = query if query != question else None
         return found
 
     def read(self, question: str) -> str:

@@ -595,12 +595,13 @@ class Tutor:
                     )
         return self._answerer
 
-    def ask(self, question: str) -> Answer:
-        """The course sentences that answer `question`, with their sources."""
+    def ask(self, question: str, previous: str | None = None) -> Answer:
+        """The course sentences that answer `question`, with their sources; a
+        follow-up ("and why?") takes its topic from `previous`, the last question."""
         from tutor.answer import check_question
 
         check_question(question)  # a bad question fails before the model loads
-        return self.answerer().ask(question)
+        return self.answerer().ask(question, previous=previous)
 
     def grade(self, question: str, reference: str, answer: str, **options: Any) -> Grade:
         """Grade one answer (`tutor.grade.grade`'s options: kind, accept, choices, source)."""

@@ -21,6 +21,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Markdown, Static
 
 from tui.widgets import Keys, ModelStatus, SourceLink
+from tutor.answer import follow_up
 from tutor.errors import TutorError
 
 STREAM_WORDS = 3  # words per streamed chunk
@@ -47,7 +48,12 @@ def answer_record(answer: Any) -> dict[str, Any]:
                 "score": s.score,
             }
         )
-    return {"text": answer.answer, "in_scope": bool(answer.in_scope), "sources": sources}
+    return {
+        "text": answer.answer,
+        "in_scope": bool(answer.in_scope),
+        "sources": sources,
+        "read_as": answer.read_as,  # shown, not stored: the question as it was searched
+    }
 
 
 class UserMessage(Static):
@@ -90,7 +96,11 @@ class TutorMessage(Vertical, can_focus=True):
         self.record = record
         if not self.is_attached:
             return
-        self.query_one(".status", Static).display = False
+        status = self.query_one(".status", Static)
+        if record.get("read_as"):
+            status.update(Content.styled(f"read as: {record['read_as']}", "italic $text-muted"))
+        else:
+            status.display = False
         if not record["in_scope"]:
             self.add_class("-out-of-scope")
             self.border_title = "Not in the course"
@@ -170,6 +180,7 @@ class ChatScreen(Screen):
         self.session_id = session_id
         self._start_new = new_session
         self._asked = False  # set by the first question typed on this screen
+        self._topic: str | None = None  # the last question answered: follow-ups lean on it
         self._ask_lock = asyncio.Lock()
 
     def compose(self) -> ComposeResult:
@@ -218,6 +229,7 @@ class ChatScreen(Screen):
     async def _show_session(self) -> None:
         log = self.query_one("#log", VerticalScroll)
         await log.query(".message").remove()
+        self._topic = None
         if self.session_id is None:
             self.sub_title = "new chat"
             return
@@ -227,6 +239,7 @@ class ChatScreen(Screen):
         self.sub_title = session.title if session else ""
         for message in records:
             if message.role == "user":
+                self._topic = message.text  # a resumed chat's follow-ups lean on its last question
                 await log.mount(UserMessage(message.text))
             else:
                 widget = TutorMessage()
@@ -319,10 +332,12 @@ class ChatScreen(Screen):
             try:
                 answerer = await app.get_answerer()
                 widget.set_status("searching the course…")
-                answer = await asyncio.to_thread(answerer.ask, question)
+                answer = await asyncio.to_thread(answerer.ask, question, previous=self._topic)
             except TutorError as exc:
                 widget.fail(str(exc))
                 return
+            if answer.in_scope and follow_up(question, self._topic) == question:
+                self._topic = answer.read_as or question  # a follow-up keeps the topic it leans on
             record = answer_record(answer)
             self._save("tutor", record["text"], record["sources"], record["in_scope"])
             await widget.show(record, delay=app.stream_delay)
