@@ -3,8 +3,11 @@
 Training data, none of it the held-out sets bench/bench_retrieval.py reports:
 - scripts/data/rank-pairs-*.yaml: learner-style questions written for training,
   each with the verbatim excerpt of the course that answers it;
-- bench/data/questions-e.yaml: the issue-12 baseline set, with the strings that
-  carry each fact (it was looked at once, so it became a development set).
+- the bench sets already measured (LOOKED_AT: questions-e, questions-f and their
+  off-topic sets), with the strings that carry each fact: once a held-out set
+  has been looked at it becomes training data, and a new one is written blind;
+- course questions with only a section (questions-a..d) and off-topic
+  questions (scripts/data/offtopic-train.yaml and older sets), for scope.
 
 For every question the fused search gives ~30 candidate chunks; a chunk is a
 positive when it holds the answer (the excerpt, or an expected string). The
@@ -12,7 +15,7 @@ units (sentences, list items) of the best passages are labelled the same way.
 `--cv` reports grouped 5-fold figures (by question) against the fused ranking,
 which is how the features and tree sizes were chosen; the final fit uses all.
 
-    .venv/bin/python scripts/train_ranker.py [--cv] [--no-write]
+    .venv/bin/python scripts/train_ranker.py [--cv] [--no-write] [--hold e|f]
 """
 
 from __future__ import annotations
@@ -34,8 +37,14 @@ from tutor.answer import Answerer  # noqa: E402
 from tutor.grading.trees import to_json  # noqa: E402
 
 PAIRS = sorted((ROOT / "scripts/data").glob("rank-pairs-*.yaml"))
-DEV = ROOT / "bench/data/questions-e.yaml"
-DEV_OFFTOPIC = ROOT / "bench/data/offtopic-c.yaml"
+DATA = ROOT / "bench/data"
+# Bench sets that have been measured (so they are no longer held out) train the
+# models too: course questions with the strings that carry each fact, and
+# off-topic questions. `--hold NAME` leaves one pair out to measure on.
+LOOKED_AT = {
+    "e": (["questions-e.yaml"], "offtopic-c.yaml"),
+    "f": (["questions-f1.yaml", "questions-f2.yaml"], "offtopic-d.yaml"),
+}
 # The scope model also learns from these: course questions with only a section
 # (no excerpt) and questions the course does not answer.
 MORE_COURSE = [ROOT / f"bench/data/questions-{s}.yaml" for s in "abcd"]
@@ -54,20 +63,22 @@ def norm(text: str) -> str:
     return " ".join(text.split())
 
 
-def load(with_dev: bool = True) -> list[dict]:
+def load(sets: list[str]) -> list[dict]:
     items = []
     for path in PAIRS:
         for row in yaml.safe_load(path.read_text(encoding="utf-8")):
             excerpt = norm(row["answer"])
             items.append({"question": row["question"], "excerpt": excerpt, "source": path.name})
-    for row in yaml.safe_load(DEV.read_text(encoding="utf-8")) if with_dev else []:
-        items.append(
-            {
-                "question": row["question"],
-                "expect": [norm(e) for e in row["expect"]],
-                "source": DEV.name,
-            }
-        )
+    for name in sets:
+        for file in LOOKED_AT[name][0]:
+            for row in yaml.safe_load((DATA / file).read_text(encoding="utf-8")):
+                items.append(
+                    {
+                        "question": row["question"],
+                        "expect": [norm(e) for e in row["expect"]],
+                        "source": file,
+                    }
+                )
     return items
 
 
@@ -201,11 +212,11 @@ def top_k_hits(scores, y, groups, k: int) -> float:
     return found / max(1, total)
 
 
-def report(data, scores, baseline_col: int, name: str, dev_groups: set[int]) -> None:
+def report(data, scores, baseline_col: int, name: str, expect_groups: set[int]) -> None:
     x, y, g = data
     for label, keep in (
         ("all", np.ones(len(y), bool)),
-        ("questions-e", np.isin(g, list(dev_groups))),
+        ("with expect", np.isin(g, list(expect_groups))),
     ):
         base = x[:, baseline_col]
         line = [f"{name:8} {label:12}"]
@@ -222,48 +233,46 @@ def main() -> None:
     ap.add_argument("--cv", action="store_true", help="grouped 5-fold figures first")
     ap.add_argument("--no-write", action="store_true")
     ap.add_argument(
-        "--no-dev", action="store_true", help="leave questions-e out, to measure on it end to end"
+        "--hold", choices=sorted(LOOKED_AT), help="leave this set out and measure the scope on it"
     )
     args = ap.parse_args()
-    items = load(with_dev=not args.no_dev)
-    print(f"{len(items)} questions ({len(PAIRS)} pair files + {DEV.name})")
+    sets = [name for name in LOOKED_AT if name != args.hold]
+    items = load(sets)
+    print(f"{len(items)} questions ({len(PAIRS)} pair files + sets {', '.join(sets)})")
     answerer = Answerer.load()
     found, passages = passage_data(answerer, items)
     oof = out_of_fold(passages)
     units = unit_data(items, found, oof)
-    dev = {i for i, it in enumerate(items) if it["source"] == DEV.name}
+    expect_groups = {i for i, it in enumerate(items) if "expect" in it}
     if args.cv:
-        report(passages, oof, ranking.PASSAGE_FEATURES.index("fused"), "passage", dev)
-        report(units, out_of_fold(units), ranking.UNIT_FEATURES.index("cos"), "unit", dev)
+        report(passages, oof, ranking.PASSAGE_FEATURES.index("fused"), "passage", expect_groups)
+        report(units, out_of_fold(units), ranking.UNIT_FEATURES.index("cos"), "unit", expect_groups)
     passage_json = to_json(fit(passages[0], passages[1]))
     more = [q for path in MORE_COURSE for q in yaml_questions(path)]
     offtopic = [q for path in OFFTOPIC for q in yaml_questions(path)]
+    offtopic += [q for name in sets for q in yaml_questions(DATA / LOOKED_AT[name][1])]
     pos = np.vstack(
         [in_sample_scope_rows(found, oof, items), scope_rows(more, answerer, passage_json)]
     )
     neg = scope_rows(offtopic, answerer, passage_json)
-    if args.no_dev:  # questions-e and offtopic-c were left out: they measure the scope model
-        dev_pos = scope_rows(yaml_questions(DEV), answerer, passage_json)
-        dev_neg = scope_rows(yaml_questions(DEV_OFFTOPIC), answerer, passage_json)
-    else:
-        neg = np.vstack([neg, scope_rows(yaml_questions(DEV_OFFTOPIC), answerer, passage_json)])
     x = np.vstack([pos, neg])
     y = np.r_[np.ones(len(pos)), np.zeros(len(neg))]
     weights = np.r_[np.full(len(pos), len(neg) / len(pos)), np.ones(len(neg))]
     scope_model = fit(x, y, SCOPE_TREES, weights)
-    if args.no_dev:
-        scope_curve(scope_model, dev_pos, dev_neg, "on questions-e / offtopic-c")
-        odds = scope_model.decision_function(dev_neg)
-        for q, o in zip(yaml_questions(DEV_OFFTOPIC), odds, strict=True):
-            if o >= 0:
-                print(f"  off-topic kept at {o:.2f}: {q}")
-        odds = scope_model.decision_function(dev_pos)
-        for q, o in zip(yaml_questions(DEV), odds, strict=True):
-            if o < 1:
-                print(f"  course question below 1 at {o:.2f}: {q}")
+    if args.hold:
+        files, off = LOOKED_AT[args.hold]
+        held = [q for file in files for q in yaml_questions(DATA / file)]
+        held_off = yaml_questions(DATA / off)
+        scope_curve(
+            scope_model,
+            scope_rows(held, answerer, passage_json),
+            scope_rows(held_off, answerer, passage_json),
+            f"on held-out set {args.hold}",
+        )
     if args.no_write:
         return
     files = [p.name for p in PAIRS + MORE_COURSE + OFFTOPIC]
+    files += [f for name in sets for f in [*LOOKED_AT[name][0], LOOKED_AT[name][1]]]
     out = {
         "passage": passage_json,
         "unit": to_json(fit(units[0], units[1])),
@@ -273,10 +282,7 @@ def main() -> None:
             "unit": ranking.UNIT_FEATURES,
             "scope": ranking.SCOPE_FEATURES,
         },
-        "trained_on": {
-            "questions": len(items),
-            "files": files + ([] if args.no_dev else [DEV.name, DEV_OFFTOPIC.name]),
-        },
+        "trained_on": {"questions": len(items), "files": files},
     }
     ranking.MODEL.write_text(json.dumps(out, separators=(",", ":")) + "\n", encoding="utf-8")
     print(f"wrote {ranking.MODEL.relative_to(ROOT)} ({ranking.MODEL.stat().st_size // 1024} KB)")
