@@ -2,13 +2,25 @@
 
 One home for reading them, shared by `scripts/train_grader.py` (which trains on
 the `train` part only) and `bench/bench_grader.py` (which measures on the
-held-out parts). The split is a pure function of the item ids and answer texts,
-so it never changes when a file is re-read, and it was fixed (and committed, in
-`split.json`) before any model was fitted on these answers:
+held-out parts and the final blind set). Each file is one writer's, written
+blind to the grader and to the other files, so a file name is also a writer:
 
-- `heldout-items`: two items per lesson, every answer to them held out: the
-  grader never sees a labelled answer to these questions (like a new teacher's
-  quiz, or a generated card);
+- round 1 (the 207 items of `items.yaml`): `answers-1..4` (one writer per item)
+  and `blind-1..2` (two more writers, the set measured once after the first
+  freeze, training data since);
+- round 2 (all 298 short cards of Course v2: the 105 of `items-v2.yaml` too):
+  `answers-5..10` (two writers for each new item, one more for each old one) and
+  `blind-3..4` (`FINAL_BLIND`: written with the others but measured only once,
+  after the second freeze; never part of the split).
+
+The split is a pure function of the item ids and answer texts, so it never
+changes when a file is re-read, and it was fixed (and committed, in
+`split.json`) before any model was fitted on the answers it covers:
+
+- `heldout-items`: every answer to them held out, so the grader never sees a
+  labelled answer to these questions (like a new teacher's quiz, or a generated
+  card): two items per lesson of `items.yaml`; of `items-v2.yaml`, two per lesson
+  that is new in Course v2 and one per other lesson;
 - `heldout-answers`: about 12 % of the answers to every other item, held out:
   the grader has seen other answers to these questions (its item evidence);
 - `train`: the rest.
@@ -26,6 +38,10 @@ import yaml
 
 DIR = Path(__file__).resolve().parent / "data" / "course-answers"
 SPLIT_PATH = DIR / "split.json"
+ITEM_FILES = ("items.yaml", "items-v2.yaml")
+POOL = ("answers-*.yaml", "blind-1.yaml", "blind-2.yaml")  # what the split divides
+FINAL_BLIND = ("blind-3.yaml", "blind-4.yaml")
+ROUND1 = ("answers-1.yaml", "answers-2.yaml", "answers-3.yaml", "answers-4.yaml")
 ITEMS_PER_LESSON = 2
 HELDOUT_SHARE = 12  # percent of the answers of each trained-on item
 LABELS = ("incorrect", "partial", "correct")
@@ -57,22 +73,22 @@ def _digest(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
-def load_items(path: Path = DIR / "items.yaml") -> dict[str, Item]:
-    rows = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return {
-        r["item"]: Item(
-            r["item"], r["lesson"], r["question"], r["reference"], tuple(r.get("accept") or ())
-        )
-        for r in rows
-    }
+def load_items(files: tuple[str, ...] = ITEM_FILES) -> dict[str, Item]:
+    out: dict[str, Item] = {}
+    for name in files:
+        for r in yaml.safe_load((DIR / name).read_text(encoding="utf-8")):
+            accept = tuple(r.get("accept") or ())
+            out[r["item"]] = Item(r["item"], r["lesson"], r["question"], r["reference"], accept)
+    return out
 
 
-def load_answers(pattern: str = "answers-*.yaml", folder: Path = DIR) -> list[Answer]:
-    """Every labelled answer in the files matching `pattern`, duplicates (same item
+def load_answers(patterns: tuple[str, ...] = POOL, folder: Path = DIR) -> list[Answer]:
+    """Every labelled answer in the files matching `patterns`, duplicates (same item
     and text) kept once: the first label wins."""
     seen: set[str] = set()
     out: list[Answer] = []
-    for path in sorted(folder.glob(pattern)):
+    paths = sorted({p for pattern in patterns for p in folder.glob(pattern)}, key=_file_order)
+    for path in paths:
         for r in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
             a = Answer(r["item"], str(r.get("answer") or ""), r["label"], r["trap"], path.name)
             if a.key not in seen:
@@ -81,14 +97,30 @@ def load_answers(pattern: str = "answers-*.yaml", folder: Path = DIR) -> list[An
     return out
 
 
-def compute_split(items: dict[str, Item], answers: list[Answer]) -> dict:
+def _file_order(path: Path) -> tuple[str, int]:
+    """answers-2 before answers-10: files are read in the order they were written."""
+    stem, _, number = path.stem.rpartition("-")
+    return (stem, int(number)) if number.isdigit() else (path.stem, 0)
+
+
+def _held_items(items: dict[str, Item], per_lesson) -> list[str]:
     by_lesson: dict[str, list[str]] = defaultdict(list)
     for item in items.values():
         by_lesson[item.lesson].append(item.id)
-    held_items = sorted(
+    return [
         iid
-        for ids in by_lesson.values()
-        for iid in sorted(ids, key=lambda i: _digest("item:" + i))[:ITEMS_PER_LESSON]
+        for lesson, ids in by_lesson.items()
+        for iid in sorted(ids, key=lambda i: _digest("item:" + i))[: per_lesson(lesson)]
+    ]
+
+
+def compute_split(answers: list[Answer]) -> dict:
+    first = load_items(ITEM_FILES[:1])
+    second = {k: v for k, v in load_items(ITEM_FILES[1:]).items() if k not in first}
+    old_lessons = {item.lesson for item in first.values()}
+    held_items = sorted(
+        _held_items(first, lambda _: ITEMS_PER_LESSON)
+        + _held_items(second, lambda lesson: 1 if lesson in old_lessons else ITEMS_PER_LESSON)
     )
     held = set(held_items)
     held_answers = sorted(
@@ -117,9 +149,9 @@ def parts(answers: list[Answer], split: dict | None = None) -> dict[str, list[An
     return out
 
 
-if __name__ == "__main__":  # write split.json (run once; the file is committed)
+if __name__ == "__main__":  # write split.json (once per round of answers; it is committed)
     items, answers = load_items(), load_answers()
-    split = compute_split(items, answers)
+    split = compute_split(answers)
     SPLIT_PATH.write_text(json.dumps(split, indent=1) + "\n", encoding="utf-8")
     sizes = {k: len(v) for k, v in parts(answers, split).items()}
     print(f"{len(answers)} answers to {len(items)} items: {sizes}")
