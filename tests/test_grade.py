@@ -294,13 +294,12 @@ def test_second_paraphrase_is_correct():
         ("filler", OVERFIT_Q, OVERFIT_R, "I think so, maybe."),
         ("restated", OVERFIT_Q, OVERFIT_R, "Overfitting is when a model overfits."),
         ("keywords", SUP_Q, SUP_R, "unsupervised supervised labels data structure groups answers"),
-        pytest.param(
+        (
             "negation",
             OVERFIT_Q,
             OVERFIT_R,
             "Overfitting is when a model fits its training data so closely that it performs "
             "better on new data.",
-            marks=KNOWN_MISS,
         ),
         (
             "negation",
@@ -309,12 +308,11 @@ def test_second_paraphrase_is_correct():
             "It does not use weights; it just passes its inputs straight to the output.",
         ),
         ("swapped", SUP_Q, SUP_R, "Supervised learning uses no labels, unsupervised learning uses labels."),
-        pytest.param(
+        (
             "swapped",
             "What happens to precision and recall when you raise the decision threshold?",
             "Precision usually goes up and recall goes down, because the model flags fewer examples.",
             "Recall goes up and precision goes down, because the model flags fewer examples.",
-            marks=KNOWN_MISS,
         ),
         ("off-question", OVERFIT_Q, OVERFIT_R, "A transformer uses attention to weigh every token."),
     ],
@@ -406,3 +404,25 @@ def test_cli_grade_huge_answer_is_one_line_error():
 def test_cli_grade_needs_reference_and_answer():
     result = CliRunner().invoke(cli, ["grade", "--json", "--answer", "a"])
     assert result.exit_code == 2 and "--reference" in result.output
+
+
+def test_a_term_reference_is_graded_as_a_term():
+    # the learned model only ever saw sentence references; on a one-word one it guessed
+    q = "Which activation squashes its input into the range 0 to 1?"
+    for answer, verdict in [
+        ("sigmoid function", "correct"),
+        ("i think its the sigmod", "correct"),  # a typo is forgiven
+        ("relu", "incorrect"),
+        ("not the sigmoid", "incorrect"),
+        ("pizza", "incorrect"),
+    ]:
+        g = grade(q, "The sigmoid.", answer)
+        assert (g.verdict, g.evidence["by"]) == (verdict, "term"), answer
+    assert grade("What is the capital of France?", "Paris.", "london").verdict == "incorrect"
+    # an accepted answer is a term too; a sentence reference is not one
+    assert grade(
+        q, "The sigmoid.", "a logistic function", accept=["The logistic function."]
+    ).correct
+    assert (
+        grade(q, "The sigmoid, which maps any input into (0, 1).", "relu").evidence["by"] != "term"
+    )

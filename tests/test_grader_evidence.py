@@ -4,6 +4,7 @@ learner examples) and the learner's corrections. Real model, real SQLite file.""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -28,7 +29,8 @@ def test_trees_match_scikit_learn_on_the_same_model():
     y = (X[:, 0] > 0).astype(int) + (X[:, 1] > 0.5)
     model = GradientBoostingClassifier(n_estimators=30, max_depth=3, random_state=0).fit(X, y)
     as_json = json.loads(json.dumps(trees.to_json(model)))
-    ours = np.array([trees.predict_proba(as_json, x) for x in X[:60]])
+    forest = trees.Forest(as_json)
+    ours = np.array([forest.proba(x) for x in X[:60]])
     assert np.abs(ours - model.predict_proba(X[:60])).max() < 1e-6
 
 
@@ -76,6 +78,45 @@ def test_the_bundled_course_ships_labelled_answers_for_its_cards():
     assert len(shipped) >= 10 and {e.label for e in shipped} == {"correct", "partial", "incorrect"}
     assert all(e.origin == "course" for e in shipped)
     assert bundled("no-such-card") == []
+
+
+def test_every_course_short_card_ships_labelled_answers_unless_held_out(tmp_path):
+    split = json.loads(
+        (Path(__file__).parents[1] / "bench/data/course-answers/split.json").read_text()
+    )
+    held = set(split["heldout-items"])
+    tutor = Tutor(db_path=tmp_path / "tutor.db")
+    tutor.sync_cards()
+    short = [c.id for c in tutor.cards() if c.kind == "short"]
+    assert len(short) > 250
+    thin = [c for c in short if c not in held and len(bundled(c)) < 10]
+    assert thin == []
+    assert all(bundled(c) == [] for c in short if c in held)  # held out means never seen
+
+
+def test_the_nearest_example_of_each_label_is_compared_word_by_word():
+    from tutor.embed import encode
+    from tutor.grading import examples as E
+
+    q = "Why do large pre-activations slow a sigmoid network down?"
+    shown = [
+        Example("the sigmoid is almost flat at large inputs so the gradient vanishes", "correct"),
+        Example("it makes the training faster", "incorrect"),
+    ]
+    vecs = encode([e.text for e in shown])
+
+    def features(answer: str) -> dict[str, float]:
+        values = E.features(q, answer, encode([answer])[0], vecs, shown)
+        return dict(zip(E.FEATURES, values, strict=True))
+
+    same = features("at large inputs the sigmoid is almost flat, so the gradient vanishes")
+    flipped = features("the sigmoid is not flat at large inputs, so the gradient stays big")
+    assert (
+        same["ex_correct_negation_mismatch"] == 0 and flipped["ex_correct_negation_mismatch"] == 1
+    )
+    assert same["ex_correct_ref_recall"] == 1.0 > flipped["ex_correct_ref_recall"]
+    assert same["ex_margin_incorrect"] == pytest.approx(same["ex_correct"] - same["ex_incorrect"])
+    assert features("whatever")["ex_partial_ref_recall"] == 0.0  # no partial example: zeros
 
 
 def test_grade_json_takes_examples_and_rejects_bad_ones():

@@ -37,7 +37,7 @@ from tutor.errors import TutorError
 from tutor.grading import trees
 from tutor.grading.examples import LABELS, Example
 from tutor.grading.examples import clean as clean_examples
-from tutor.grading.text import close_enough, normalize
+from tutor.grading.text import NEGATIONS, close_enough, content_stems, normalize, stem, words
 from tutor.text import is_unicode
 
 KINDS = ("mcq", "cloze", "short")
@@ -184,6 +184,11 @@ def load_model() -> dict:
         return {}
 
 
+@lru_cache(maxsize=1)
+def _forests() -> dict[str, trees.Forest]:
+    return {name: trees.Forest(part) for name, part in load_model().get("models", {}).items()}
+
+
 def _short_targets(reference: str, accept: Sequence[str]) -> list[str]:
     return [t for t in (reference, *accept) if t.strip()]
 
@@ -293,16 +298,49 @@ def analyse(row: dict, vectors: dict, cross_p=None) -> Analysis:
     if any(close_enough(answer, t)[0] for t in targets):
         return Analysis(("correct", 1.0, "Correct.", {"by": "reference"}), named)
     out = Analysis(None, named, cross_p, n_examples=len(examples))
-    if not examples:
-        return out
-    ex_vecs = np.stack([vectors[e.text] for e in examples])
-    out.near, out.similarity = E.nearest(vectors[answer], ex_vecs, examples)
-    out.example_features = E.features(vectors[answer], ex_vecs, [e.label for e in examples])
-    # the same answer as a labelled one (the learner's own correction above all)
-    if out.similarity >= E.SAME_ANSWER or normalize(out.near.text) == normalize(answer):
-        why = _example_says(out.near)
-        out.shortcut = (out.near.label, E.VALUE[out.near.label], why, {"by": "example"})
+    if examples:
+        ex_vecs = np.stack([vectors[e.text] for e in examples])
+        out.near, out.similarity = E.nearest(vectors[answer], ex_vecs, examples)
+        out.example_features = E.features(question, answer, vectors[answer], ex_vecs, examples)
+        # the same answer as a labelled one (the learner's own correction above all)
+        if out.similarity >= E.SAME_ANSWER or normalize(out.near.text) == normalize(answer):
+            why = _example_says(out.near)
+            out.shortcut = (out.near.label, E.VALUE[out.near.label], why, {"by": "example"})
+    if out.shortcut is None and (term := _term_verdict(targets, answer)) is not None:
+        out.shortcut = term
     return out
+
+
+TERM_WORDS = 2  # a reference with at most this many content words is a term
+
+
+def _term_verdict(targets: list[str], answer: str) -> tuple[str, float, str, dict] | None:
+    """The verdict on an answer to a term ("The sigmoid.", "Paris."), or None when
+    a reference says more than a term.
+
+    Why not the model: every reference it learned from is a sentence, and on a
+    one-word reference it guessed (it called "london" correct for "Paris." and
+    "relu" partly right for "The sigmoid."). A term is answered by naming it, so
+    the answer must name every content word of the reference or of an accepted
+    answer (a typo forgiven, never a different real word, as for a cloze), and
+    must not negate it. No course card has such a reference: a teacher's quiz
+    or a notes card may.
+    """
+    terms = [content_stems(t) for t in targets]
+    if not all(0 < len(t) <= TERM_WORDS for t in terms):
+        return None
+    said = [w for w in words(answer) if w not in NEGATIONS]
+    said_stems = {stem(w) for w in said}
+
+    def named(term_word: str) -> bool:
+        return term_word in said_stems or any(close_enough(w, term_word)[0] for w in said)
+
+    negated = any(w in NEGATIONS for w in words(answer)) and not any(
+        w in NEGATIONS for t in targets for w in words(t)
+    )
+    if not negated and any(all(named(w) for w in t) for t in terms):
+        return ("correct", 1.0, "Correct.", {"by": "term"})
+    return ("incorrect", 0.0, "Not quite: the answer does not name the term.", {"by": "term"})
 
 
 # An answer sharing no content word with the reference, far from it in meaning and
@@ -340,9 +378,10 @@ def _verdict_short(row: dict, vectors: dict, cross_p) -> Grade:
         evidence["by"] = "cosine"
     else:
         use_examples = a.n_examples >= model["min_examples"]
-        part = model["models"]["examples" if use_examples else "reference"]
+        name = "examples" if use_examples else "reference"
+        part = model["models"][name]
         x = model_row(a.named, cross_p, a.example_features if use_examples else None, part)
-        p = trees.predict_proba(part, x)  # incorrect, partial, correct
+        p = _forests()[name].proba(x)  # incorrect, partial, correct
         verdict = LABELS[int(np.argmax(p))]
         score = float(p[2] + 0.5 * p[1])
         evidence["by"] = "model+examples" if use_examples else "model"

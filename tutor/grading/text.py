@@ -262,8 +262,10 @@ def words(text: str) -> list[str]:
     return [w.replace("'", "") for w in _WORD.findall(text)]
 
 
+@lru_cache(maxsize=65_536)
 def stem(word: str) -> str:
-    """A small, consistent suffix stripper (labels/labelled/labelling -> label)."""
+    """A small, consistent suffix stripper (labels/labelled/labelling -> label);
+    cached, as the grader stems the same words of a card's examples for every answer."""
     w = word
     if len(w) <= 2 or w.isdigit():
         return w

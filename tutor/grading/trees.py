@@ -38,29 +38,47 @@ def to_json(model) -> dict:
     }
 
 
-def _leaf(tree: dict, x: np.ndarray) -> float:
-    node = 0
-    left, right, feature, threshold = (
-        tree["left"],
-        tree["right"],
-        tree["feature"],
-        tree["threshold"],
-    )
-    while left[node] != -1:
-        node = left[node] if x[feature[node]] <= threshold[node] else right[node]
-    return tree["value"][node]
+class Forest:
+    """A 3-class model's trees as padded numpy arrays, all walked at once.
 
+    The grader scores one answer at a time; walking its 750 trees node by node
+    in Python took about 3 ms an answer, a tenth of its latency budget. Here
+    each step moves every tree down one level together (at most the trees'
+    depth in steps).
+    """
 
-def predict_proba(model: dict, x: np.ndarray) -> np.ndarray:
-    """Class probabilities for one feature row (the multinomial deviance's softmax)."""
-    raw = np.array(model["prior"], dtype=np.float64)
-    rate = model["learning_rate"]
-    for per_class in model["trees"]:
-        for k, tree in enumerate(per_class):
-            raw[k] += rate * _leaf(tree, x)
-    raw -= raw.max()
-    p = np.exp(raw)
-    return p / p.sum()
+    def __init__(self, model: dict) -> None:
+        flat = [(k, tree) for per_class in model["trees"] for k, tree in enumerate(per_class)]
+        width = max(len(tree["left"]) for _, tree in flat)
+
+        def padded(key: str, dtype) -> np.ndarray:
+            out = np.full((len(flat), width), -1, dtype=dtype)
+            for i, (_, tree) in enumerate(flat):
+                out[i, : len(tree[key])] = tree[key]
+            return out
+
+        self.left, self.right = padded("left", np.int64), padded("right", np.int64)
+        self.feature = np.maximum(padded("feature", np.int64), 0)  # leaves: never read
+        self.threshold, self.value = padded("threshold", np.float64), padded("value", np.float64)
+        self.klass = np.array([k for k, _ in flat])
+        self.prior = np.array(model["prior"], dtype=np.float64)
+        self.rate = model["learning_rate"]
+        self._rows = np.arange(len(flat))
+
+    def proba(self, x: np.ndarray) -> np.ndarray:
+        """Class probabilities for one feature row (the multinomial deviance's softmax)."""
+        rows, node = self._rows, np.zeros(len(self._rows), dtype=np.int64)
+        while True:
+            left = self.left[rows, node]
+            inner = left != -1
+            if not inner.any():
+                break
+            go_left = x[self.feature[rows, node]] <= self.threshold[rows, node]
+            node = np.where(inner, np.where(go_left, left, self.right[rows, node]), node)
+        leaves = np.bincount(self.klass, self.value[rows, node], minlength=len(self.prior))
+        raw = self.prior + self.rate * leaves
+        p = np.exp(raw - raw.max())
+        return p / p.sum()
 
 
 def prepare(model: dict) -> dict:
