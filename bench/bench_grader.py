@@ -1,19 +1,23 @@
 """Benchmark the free-text grader; prints tables and writes bench/results/grader.json.
 
-Measured on answers the shipped grader never trained on, with two baselines in
-the same run:
+Measured on answers the shipped grader never trained on, with three baselines
+in the same run:
 
   * "cosine": the max cosine of the answer to the references, with the threshold
     that is best on the course answers' train part (the plain-MiniLM baseline);
-  * "before": the grader shipped before this one (commit BASELINE_REV), run from
-    a git worktree of that commit through its own `tutor grade --json -`.
+  * "v1" and "v2": the graders shipped before (commits in BASELINES), each run
+    from a git worktree of its commit through its own `tutor grade --json -`;
+    v2 is given its own bundled item evidence, as it would use it.
 
 Sets (bench/data/course-answers/, split fixed in bench/course_answers.py):
-  * heldout-items: every answer to 36 items the grader never saw an answer to;
+  * heldout-items: every answer to the items the grader never saw an answer to;
   * heldout-answers: 12 % of the answers to the other items, whose remaining
-    answers are the grader's item evidence (as for a bundled card);
-  * blind-*.yaml, when present: the set written after the grader was frozen,
-    reported on its own (measured once).
+    answers are the grader's item evidence (as for a bundled card); the
+    evidence includes answers by the same writer, so this set flatters it;
+  * the final blind set (`course_answers.FINAL_BLIND`), with `--blind` only:
+    written by two more writers, measured once after the grader was frozen;
+    its answers to items with training answers and to held-out items are
+    reported apart.
 For each: correct-vs-not accuracy, 3-way accuracy, per trap, per lesson; terse
 correct answers accepted; sibling / swapped / negated answers rejected.
 
@@ -47,7 +51,10 @@ sys.path.insert(0, str(ROOT / "bench"))
 import course_answers as CA  # noqa: E402
 from common import pct, run_at, write_results  # noqa: E402
 
-BASELINE_REV = "ef8f4ff"  # the last commit with the grader this one replaces
+BASELINES = {
+    "v1": "ef8f4ff",  # the hand-tuned grader before the learned one
+    "v2": "d1771bd",  # cross-encoder + trees whose item evidence was same-writer
+}
 SEMEVAL = ROOT.parent / "shared/datasets/semeval2013-2way-train.jsonl"
 REJECT_TRAPS = ("sibling", "swapped", "negation")
 
@@ -73,13 +80,20 @@ def grade_new(rows: list[dict]) -> list[str]:
     return [g.verdict for g in grade_many(rows)]
 
 
-def grade_before(rows: list[dict]) -> list[str] | None:
-    """Verdicts of the grader at BASELINE_REV, through its own `tutor grade --json -`."""
-    lines = "".join(
-        json.dumps({k: r[k] for k in ("question", "reference", "accept", "answer")}) + "\n"
-        for r in rows
-    )
-    out = run_at(BASELINE_REV, ["-m", "tutor.cli", "grade", "--json", "-"], lines)
+def grade_at(rev: str, rows: list[dict], answers, with_examples: bool) -> list[str] | None:
+    """Verdicts of the grader at `rev`, through its own `tutor grade --json -`; with
+    its own bundled item evidence when it shipped one and the set uses evidence."""
+    shipped = subprocess.run(
+        ["git", "-C", str(ROOT), "show", f"{rev}:tutor/data/grader-examples.json"],
+        capture_output=True, text=True)  # fmt: skip
+    evidence = json.loads(shipped.stdout)["examples"] if shipped.returncode == 0 else {}
+    lines = ""
+    for r, a in zip(rows, answers, strict=True):
+        line = {k: r[k] for k in ("question", "reference", "accept", "answer")}
+        if with_examples and evidence.get(a.item):
+            line["examples"] = [{"answer": t, "label": lab} for t, lab in evidence[a.item]]
+        lines += json.dumps(line) + "\n"
+    out = run_at(rev, ["-m", "tutor.cli", "grade", "--json", "-"], lines)
     if out is None:
         return None
     return [json.loads(line)["verdict"] for line in out.splitlines() if line.strip()]
@@ -161,10 +175,10 @@ def measure_sets(sets: dict, items, cut: float, baseline: bool) -> dict:
         graders["cosine"] = [
             "correct" if s >= cut else "partial" if s >= cut - 0.15 else "incorrect" for s in scores
         ]
-        if baseline:
-            before = grade_before(rows)
-            if before:
-                graders["before"] = before
+        for name_, rev in BASELINES.items() if baseline else ():
+            verdicts = grade_at(rev, rows, answers, with_examples)
+            if verdicts:
+                graders[name_] = verdicts
         results[name] = {g: summary(answers, items, v) for g, v in graders.items()}
         print(f"\n{name} ({len(answers)} answers{', with item evidence' if with_examples else ''})")
         print(f"  {'grader':8s} {'corr/not':>9s} {'3-way':>7s} {'terse ok':>9s} "
@@ -274,9 +288,8 @@ def latency() -> dict:
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--no-semeval", action="store_true")
-    ap.add_argument("--no-baseline", action="store_true", help="skip the grader before this one")
-    ap.add_argument("--no-blind", action="store_true", help="skip the blind-*.yaml sets")
-    ap.add_argument("--only-blind", action="store_true", help="only the blind-*.yaml sets")
+    ap.add_argument("--no-baseline", action="store_true", help="skip the graders before this one")
+    ap.add_argument("--only-blind", action="store_true", help="only the final blind set, once")
     args = ap.parse_args(argv)
     items = CA.load_items()
     parts = CA.parts(CA.load_answers())
@@ -287,12 +300,12 @@ def main(argv=None) -> None:
         "heldout-answers": (parts["heldout-answers"], True),
     }
     if args.only_blind:
-        sets = {}
-    blind = [] if args.no_blind else CA.load_answers("blind-*.yaml")
-    if blind:
+        blind = CA.load_answers(CA.FINAL_BLIND)
         known = {a.item for a in train}
-        sets["blind-after-freeze"] = ([a for a in blind if a.item in known], True)
-        sets["blind-after-freeze, new items"] = ([a for a in blind if a.item not in known], True)
+        sets = {
+            "blind-after-freeze": ([a for a in blind if a.item in known], True),
+            "blind-after-freeze, held-out items": ([a for a in blind if a.item not in known], True),
+        }
     payload = {
         "course": measure_sets(sets, items, cut, not args.no_baseline),
         "cosine_threshold": round(cut, 3),
@@ -301,9 +314,9 @@ def main(argv=None) -> None:
     if not args.no_semeval and not args.only_blind:
         payload["semeval_groupkfold_macro_f1"] = semeval_figures()
         before = json.loads(subprocess.run(
-            ["git", "-C", str(ROOT), "show", f"{BASELINE_REV}:tutor/data/grader.json"],
+            ["git", "-C", str(ROOT), "show", f"{BASELINES['v1']}:tutor/data/grader.json"],
             capture_output=True, text=True, check=True).stdout)  # fmt: skip
-        payload["semeval_groupkfold_macro_f1"]["before"] = before["cross_validation"][
+        payload["semeval_groupkfold_macro_f1"]["v1"] = before["cross_validation"][
             "shipped_macro_f1"
         ]
         print(f"\nSemEval GroupKFold macro-F1: {payload['semeval_groupkfold_macro_f1']}")
