@@ -79,8 +79,8 @@ def best_score(hits) -> float:
     return max((max(h.dense, h.sentence) for h in hits), default=0.0)
 
 
-def answers_before(questions: list[str]) -> list[dict] | None:
-    """`ask` at BASELINE_REV for each question (the model loads once)."""
+def answers_before(questions: list[str], rev: str = BASELINE_REV) -> list[dict] | None:
+    """`ask` at `rev` for each question (the model loads once)."""
     script = (
         "import json, sys\n"
         "from tutor.answer import Answerer\n"
@@ -88,7 +88,7 @@ def answers_before(questions: list[str]) -> list[dict] | None:
         "for line in sys.stdin:\n"
         "    print(json.dumps(a.ask(json.loads(line)).to_dict()))\n"
     )
-    out = run_at(BASELINE_REV, ["-c", script], "".join(json.dumps(q) + "\n" for q in questions))
+    out = run_at(rev, ["-c", script], "".join(json.dumps(q) + "\n" for q in questions))
     if out is None:
         return None
     return [json.loads(line) for line in out.splitlines() if line.strip()]
