@@ -12,9 +12,13 @@ in the same run:
 Sets (bench/data/course-answers/, split fixed in bench/course_answers.py):
   * heldout-items: every answer to the items the grader never saw an answer to;
   * heldout-answers: 12 % of the answers to the other items, whose remaining
-    answers are the grader's item evidence (as for a bundled card); the
-    evidence includes answers by the same writer, so this set flatters it;
-  * the final blind set (`course_answers.FINAL_BLIND`), with `--blind` only:
+    answers are the grader's item evidence (as for a bundled card). Measured
+    twice: with the card's bundled evidence, which holds the same writer's other
+    answers (each writer wrote contrasting twins, "A into B" correct beside "B
+    into A" wrong, so a near twin with the opposite label sits in the
+    evidence, as it never does for a new learner), and with only the answers
+    other writers wrote (what a new learner's answer meets);
+  * the final blind set (`course_answers.FINAL_BLIND`), with `--only-blind`:
     written by two more writers, measured once after the grader was frozen;
     its answers to items with training answers and to held-out items are
     reported apart.
@@ -59,8 +63,24 @@ SEMEVAL = ROOT.parent / "shared/datasets/semeval2013-2way-train.jsonl"
 REJECT_TRAPS = ("sibling", "swapped", "negation")
 
 
-def rows_for(items, answers, with_examples: bool) -> list[dict]:
+def rows_for(items, answers, evidence: str | None, pool=()) -> list[dict]:
+    """Grader rows. `evidence`: None (no item evidence), "bundled" (the card's
+    shipped labelled answers) or "other-writers" (the `pool` answers to the item
+    written by other writers than the answer's: what a new learner's answer meets)."""
     from tutor.grading.examples import bundled
+
+    by_item = defaultdict(list)
+    for o in pool:
+        by_item[o.item].append(o)
+
+    def examples(a) -> list[dict]:
+        if evidence == "bundled":
+            return [e.to_dict() for e in bundled(a.item)]
+        if evidence == "other-writers":
+            return [
+                {"answer": o.text, "label": o.label} for o in by_item[a.item] if o.file != a.file
+            ]
+        return []
 
     return [
         {
@@ -68,7 +88,7 @@ def rows_for(items, answers, with_examples: bool) -> list[dict]:
             "reference": items[a.item].reference,
             "accept": list(items[a.item].accept),
             "answer": a.text,
-            "examples": [e.to_dict() for e in bundled(a.item)] if with_examples else [],
+            "examples": examples(a),
         }
         for a in answers
     ]
@@ -80,18 +100,21 @@ def grade_new(rows: list[dict]) -> list[str]:
     return [g.verdict for g in grade_many(rows)]
 
 
-def grade_at(rev: str, rows: list[dict], answers, with_examples: bool) -> list[str] | None:
+def grade_at(rev: str, rows: list[dict], answers, evidence: str | None) -> list[str] | None:
     """Verdicts of the grader at `rev`, through its own `tutor grade --json -`; with
-    its own bundled item evidence when it shipped one and the set uses evidence."""
+    its own bundled item evidence when it shipped one and the set uses the bundled
+    evidence, or with the rows' own evidence when the set gives it."""
     shipped = subprocess.run(
         ["git", "-C", str(ROOT), "show", f"{rev}:tutor/data/grader-examples.json"],
         capture_output=True, text=True)  # fmt: skip
-    evidence = json.loads(shipped.stdout)["examples"] if shipped.returncode == 0 else {}
+    shipped_evidence = json.loads(shipped.stdout)["examples"] if shipped.returncode == 0 else {}
     lines = ""
     for r, a in zip(rows, answers, strict=True):
         line = {k: r[k] for k in ("question", "reference", "accept", "answer")}
-        if with_examples and evidence.get(a.item):
-            line["examples"] = [{"answer": t, "label": lab} for t, lab in evidence[a.item]]
+        if evidence == "bundled" and shipped_evidence.get(a.item):
+            line["examples"] = [{"answer": t, "label": lab} for t, lab in shipped_evidence[a.item]]
+        elif evidence == "other-writers" and r["examples"]:
+            line["examples"] = r["examples"]
         lines += json.dumps(line) + "\n"
     out = run_at(rev, ["-m", "tutor.cli", "grade", "--json", "-"], lines)
     if out is None:
@@ -164,23 +187,23 @@ def summary(answers, items, verdicts: list[str]) -> dict:
     return out
 
 
-def measure_sets(sets: dict, items, cut: float, baseline: bool) -> dict:
+def measure_sets(sets: dict, items, cut: float, baseline: bool, pool=()) -> dict:
     results = {}
-    for name, (answers, with_examples) in sets.items():
+    for name, (answers, evidence) in sets.items():
         if not answers:
             continue
-        rows = rows_for(items, answers, with_examples)
+        rows = rows_for(items, answers, evidence, pool)
         graders = {"new": grade_new(rows)}
         scores = cosine_scores(items, answers)
         graders["cosine"] = [
             "correct" if s >= cut else "partial" if s >= cut - 0.15 else "incorrect" for s in scores
         ]
         for name_, rev in BASELINES.items() if baseline else ():
-            verdicts = grade_at(rev, rows, answers, with_examples)
+            verdicts = grade_at(rev, rows, answers, evidence)
             if verdicts:
                 graders[name_] = verdicts
         results[name] = {g: summary(answers, items, v) for g, v in graders.items()}
-        print(f"\n{name} ({len(answers)} answers{', with item evidence' if with_examples else ''})")
+        print(f"\n{name} ({len(answers)} answers, item evidence: {evidence or 'none'})")
         print(f"  {'grader':8s} {'corr/not':>9s} {'3-way':>7s} {'terse ok':>9s} "
               + " ".join(f"{t + ' rej':>12s}" for t in REJECT_TRAPS))  # fmt: skip
         for g, s in results[name].items():
@@ -296,18 +319,19 @@ def main(argv=None) -> None:
     train = parts["train"]
     cut = best_cut(cosine_scores(items, train), np.array([a.label == "correct" for a in train]))
     sets = {
-        "heldout-items": (parts["heldout-items"], False),
-        "heldout-answers": (parts["heldout-answers"], True),
+        "heldout-items": (parts["heldout-items"], None),
+        "heldout-answers": (parts["heldout-answers"], "bundled"),
+        "heldout-answers, evidence by other writers": (parts["heldout-answers"], "other-writers"),
     }
     if args.only_blind:
         blind = CA.load_answers(CA.FINAL_BLIND)
         known = {a.item for a in train}
         sets = {
-            "blind-after-freeze": ([a for a in blind if a.item in known], True),
-            "blind-after-freeze, held-out items": ([a for a in blind if a.item not in known], True),
+            "blind-after-freeze": ([a for a in blind if a.item in known], "bundled"),
+            "blind-after-freeze, held-out items": ([a for a in blind if a.item not in known], None),
         }
     payload = {
-        "course": measure_sets(sets, items, cut, not args.no_baseline),
+        "course": measure_sets(sets, items, cut, not args.no_baseline, train),
         "cosine_threshold": round(cut, 3),
         "labels": dict(Counter(a.label for p in parts.values() for a in p)),
     }
