@@ -94,10 +94,20 @@ def rows_for(items, answers, evidence: str | None, pool=()) -> list[dict]:
     ]
 
 
-def grade_new(rows: list[dict]) -> list[str]:
+def grade_new(rows: list[dict]) -> list:
     from tutor.grade import grade_many
 
-    return [g.verdict for g in grade_many(rows)]
+    return list(grade_many(rows))
+
+
+def decided_by(answers, grades) -> dict:
+    """What decided each verdict ("example": the same answer as a labelled one; "model",
+    "model+examples", "term", ...), with how many and the correct-vs-not accuracy of
+    each: the writers are alike, so a blind answer can repeat a bundled one."""
+    groups = defaultdict(list)
+    for a, g in zip(answers, grades, strict=True):
+        groups[g.evidence.get("by", "")].append((g.verdict == "correct") == (a.label == "correct"))
+    return {k: [len(v), round(float(np.mean(v)), 3)] for k, v in sorted(groups.items())}
 
 
 def grade_at(rev: str, rows: list[dict], answers, evidence: str | None) -> list[str] | None:
@@ -193,7 +203,8 @@ def measure_sets(sets: dict, items, cut: float, baseline: bool, pool=()) -> dict
         if not answers:
             continue
         rows = rows_for(items, answers, evidence, pool)
-        graders = {"new": grade_new(rows)}
+        graded = grade_new(rows)
+        graders = {"new": [g.verdict for g in graded]}
         scores = cosine_scores(items, answers)
         graders["cosine"] = [
             "correct" if s >= cut else "partial" if s >= cut - 0.15 else "incorrect" for s in scores
@@ -203,6 +214,7 @@ def measure_sets(sets: dict, items, cut: float, baseline: bool, pool=()) -> dict
             if verdicts:
                 graders[name_] = verdicts
         results[name] = {g: summary(answers, items, v) for g, v in graders.items()}
+        results[name]["new"]["decided_by"] = decided_by(answers, graded)
         print(f"\n{name} ({len(answers)} answers, item evidence: {evidence or 'none'})")
         print(f"  {'grader':8s} {'corr/not':>9s} {'3-way':>7s} {'terse ok':>9s} "
               + " ".join(f"{t + ' rej':>12s}" for t in REJECT_TRAPS))  # fmt: skip
@@ -212,6 +224,8 @@ def measure_sets(sets: dict, items, cut: float, baseline: bool, pool=()) -> dict
             print(f"  {g:8s} {s['correct_vs_not']:9.3f} {s['three_way']:7.3f} {terse:9.3f} {rej}")
         new = results[name]["new"]["per_trap"]
         print("  new, per trap: " + ", ".join(f"{k} {v[0]:.2f} ({v[1]})" for k, v in new.items()))
+        by = results[name]["new"]["decided_by"]
+        print("  new, decided by: " + ", ".join(f"{k} {v[1]:.3f} ({v[0]})" for k, v in by.items()))
     return results
 
 
