@@ -145,14 +145,3 @@ def test_every_quoted_line_stands_in_a_cited_passage(answerer):
                 assert flat(line) in cited, (question, line)
         assert 1 <= len(found.sources) <= 3
         assert len({(s.chunk_id) for s in found.sources}) == len(found.sources)
-
-
-def test_a_quantity_the_index_never_wrote_does_not_count_against_the_question():
-    vocab = ranking.Vocabulary(
-        ["A 32×32 image with a 5×5 kernel and no padding.", "Padding adds 2 pixels."]
-    )
-    q = ["run", "5x5", "filt", "32x32", "pad", "2"]
-    assert vocab.topical(q) == ["run", "filt", "pad", "2"]  # "2" is in the index: kept
-    weighted, plain = vocab.cover(q, {"pad", "2"})
-    assert plain == 0.5 and 0 < weighted < 1
-    assert vocab.topical(["5x5"]) == ["5x5"]  # nothing else left: the quantity stays

@@ -152,15 +152,6 @@ class Vocabulary:
         self.words = [w for w, _ in seen.most_common() if w.isalpha() and len(w) > 2]
         self.known = set(seen)
 
-    def topical(self, q_stems: list[str]) -> list[str]:
-        """The question's stems less the quantities this index never wrote ("5x5",
-        "32x32", "12v"): a number says nothing about the topic, yet as an unknown
-        word of top idf it outweighed every other word ("what size comes out of a
-        5x5 filter over a 32x32 picture" was declined for it). All of them when
-        nothing else is left."""
-        kept = [s for s in q_stems if s in self.df or not any(c.isdigit() for c in s)]
-        return kept or q_stems
-
     def known_share(self, q_stems: list[str]) -> float:
         """Idf-weighted share of the question's stems that occur in the index at all."""
         return self.cover(q_stems, {s for s in q_stems if s in self.df})[0]
@@ -169,8 +160,7 @@ class Vocabulary:
         return math.log(1 + self.n / (1 + self.df.get(stem, 0)))
 
     def cover(self, q_stems: list[str], stems: set[str]) -> tuple[float, float]:
-        """(idf-weighted, plain) share of the question's topical stems found in `stems`."""
-        q_stems = self.topical(q_stems)
+        """(idf-weighted, plain) share of the question's stems found in `stems`."""
         if not q_stems:
             return 0.0, 0.0
         weights = [self.idf(s) for s in q_stems]
@@ -457,9 +447,7 @@ def scope_row(question: str, corrected: int, qvec: np.ndarray, ranked: list[Hit]
     lr = max((st.scope.log_odds(qvec) for st in stores if st.scope is not None), default=0.0)
     covers = [vocabulary(h.store).cover(q_stems, set(content_stems(h.text)))[0] for h in top[:3]]
     known = max((v.known_share(q_stems) for v in vocabs), default=0.0)
-    unknown = min(
-        (sum(s not in v.df for s in v.topical(q_stems)) for v in vocabs), default=len(q_stems)
-    )
+    unknown = min((sum(s not in v.df for s in q_stems) for v in vocabs), default=len(q_stems))
     values = {
         "lr": lr,
         "best": max((max(h.dense, h.sentence) for h in top), default=0.0),
