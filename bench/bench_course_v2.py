@@ -5,9 +5,12 @@ Course v2 (commit COURSE_V2) rewrote passages, added four lessons and rebuilt
 (the same ranking code, so only the course and its index differ), and of the
 shipped ranking now, on the question sets written before Course v2 (so none was
 written for the new text): the dev sets a-c and the held-out set d, with their
-off-topic sets. Figures as in bench_retrieval.py: answer from the target
-section, asked-for fact in the answer / in a top-3 source, kept (in-scope
-questions answered) and off-topic rejected. Writes bench/results/course-v2.json.
+off-topic sets, and on held-out-j, written blind after Course v2 from the
+course before it (so it asks what Course v1 taught) with key terms as the facts.
+Figures as in bench_retrieval.py: answer from the target section (v1's
+sections: for held-out-j a moved topic counts as a miss), asked-for fact in the
+answer / in a top-3 source, kept (in-scope questions answered) and off-topic
+rejected. Writes bench/results/course-v2.json.
 
     .venv/bin/python bench/bench_course_v2.py
 """
@@ -30,7 +33,9 @@ REVS = {
     "course v2, same ranking": COURSE_V2,
     "course v2, shipped ranking": "HEAD",
 }
-SETS = ("dev", "held-out")  # written before Course v2
+# dev and held-out were written before Course v2; held-out-j after it, blind, on
+# the course before it, and judged by key terms any wording carries.
+SETS = ("dev", "held-out", "held-out-j")
 
 
 def figures(questions: list[dict], offtopic: list[str], rev: str) -> dict | None:
