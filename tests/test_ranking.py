@@ -51,6 +51,21 @@ def test_units_keep_list_items_and_introductions_and_skip_code():
     assert sentences_of(PASSAGE) == [u.text for u in units if u.words >= 4]
 
 
+def test_a_short_formula_block_travels_with_its_introduction():
+    text = "The output width is:\n\n```text\nout = (W - K + 2P) / S + 1\n```\n\nSo it shrinks."
+    units = ranking.units_of(text)
+    assert [u.text for u in units] == ["The output width is:", "So it shrinks."]
+    assert units[0].block == "out = (W - K + 2P) / S + 1" and not units[1].block
+    long = "Run this:\n\n```python\n" + "x = 1\n" * 9 + "```\n"
+    assert ranking.units_of(long)[0].block == ""  # a program is not quoted
+
+
+def test_an_answer_quotes_the_formula_it_introduces(answerer):
+    found = answerer.ask("conv output size formula")
+    assert "    output = (W - K + 2P) / S + 1" in found.answer
+    assert any("output = (W - K + 2P)" in s.text for s in found.sources)
+
+
 def test_tree_log_odds_match_scikit_learn():
     from sklearn.ensemble import GradientBoostingClassifier
 

@@ -296,7 +296,8 @@ def _quote(picked: list[ranking.Candidate], same_passage: list[ranking.Candidate
     """The picked units of one passage with what completes them, in reading order.
 
     A list item or a list's introduction brings the whole list (around the item
-    when the list is long); a lone sentence brings the ones after it up to
+    when the list is long), and an introduction the short fenced block it leads
+    into (a formula); a lone sentence brings the ones after it up to
     ANSWER_WORDS, since a lesson's point is often stated then explained.
     """
     units = sorted((c.unit for c in same_passage), key=lambda u: u.pos)
@@ -328,9 +329,11 @@ def _quote(picked: list[ranking.Candidate], same_passage: list[ranking.Candidate
         unit, text = chosen[pos], strip_strong(chosen[pos].text)
         if unit.item:
             lines.append("- " + text)
-        elif lines and not lines[-1].startswith("- ") and previous == pos - 1:
+        elif lines and not lines[-1].startswith(("- ", " ")) and previous == pos - 1:
             lines[-1] += " " + text
         else:
             lines.append(text)
+        # the formula or snippet it introduces, line for line, set in as a display
+        lines += ["    " + line if line.strip() else "" for line in unit.block.splitlines()]
         previous = pos
     return "\n".join(lines)

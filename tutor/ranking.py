@@ -29,7 +29,7 @@ import math
 import re
 import weakref
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -102,10 +102,16 @@ class Unit:
     pos: int  # order within the chunk
     item: bool  # an item of a Markdown list
     intro: bool  # ends with ":", so what follows (a list, a formula) completes it
+    # the short fenced block (a formula, a few lines of code) this introduction
+    # leads into: "the output width is:" means nothing without it
+    block: str = ""
 
     @property
     def words(self) -> int:
         return len(self.text.split())
+
+
+BLOCK_LINES = 8  # a fenced block this short is quoted with the sentence leading into it
 
 
 def units_of(text: str) -> list[Unit]:
@@ -113,17 +119,26 @@ def units_of(text: str) -> list[Unit]:
 
     The index embeds the units of four words or more (`sentences_of`); shorter
     list items ("Versatility.") are kept here too, because a list question wants
-    the whole list.
+    the whole list. A short fenced block (a formula, a snippet) is not a unit of
+    its own but travels with the introduction just before it (`Unit.block`).
     """
-    prose, in_fence = [], False
+    prose, in_fence, fence = [], False, []
+    blocks: dict[int, str] = {}  # prose lines before a block -> the block
     for line in text.splitlines():
         if line.lstrip().startswith(("```", "~~~")):
-            in_fence = not in_fence
+            if in_fence and 0 < len(fence) <= BLOCK_LINES:
+                blocks[len(prose)] = "\n".join(fence)
+            in_fence, fence = not in_fence, []
             continue
-        if not in_fence:
+        if in_fence:
+            fence.append(line.rstrip())
+        else:
             prose.append(line)
+    # the paragraph each block follows
+    after = {len(re.split(r"\n\s*\n", "\n".join(prose[:n]))) - 1: b for n, b in blocks.items()}
     out: list[Unit] = []
     for p, para in enumerate(re.split(r"\n\s*\n", "\n".join(prose))):
+        start = len(out)
         for j, piece in enumerate(re.split(r"\n\s*(?:[-*+]|\d+\.)\s+", "\n" + para)):
             flat = " ".join(piece.split())
             flat = re.sub(r"^(?:[-*+]|\d+\.)\s+", "", flat)
@@ -131,6 +146,9 @@ def units_of(text: str) -> list[Unit]:
                 sentence = sentence.strip()
                 if sentence and not sentence.startswith(("|", "#")):
                     out.append(Unit(sentence, p, len(out), j > 0, sentence.endswith(":")))
+        intros = [i for i in range(start, len(out)) if out[i].intro]
+        if p in after and intros:
+            out[intros[-1]] = replace(out[intros[-1]], block=after[p])
     return out
 
 
