@@ -50,12 +50,21 @@ def figures(questions: list[dict], offtopic: list[str], rev: str) -> dict | None
 
 
 def main() -> None:
-    results: dict = {"course_v2_commit": COURSE_V2, "revs": REVS, "sets": {}}
+    import subprocess
+
+    def commit(rev: str) -> str:  # "HEAD" moves: record which code each column ran
+        return subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", rev],
+            capture_output=True, text=True, check=True,
+        ).stdout.strip()  # fmt: skip
+
+    revs = {label: commit(rev) for label, rev in REVS.items()}
+    results: dict = {"course_v2_commit": COURSE_V2, "revs": revs, "sets": {}}
     for name in SETS:
         questions, offtopic = R.load_set(name)
         print(f"\n{name}: {len(questions)} questions, {len(offtopic)} off-topic")
         results["sets"][name] = {}
-        for label, rev in REVS.items():
+        for label, rev in revs.items():
             got = figures(questions, offtopic, rev)
             results["sets"][name][label] = got
             if got:
