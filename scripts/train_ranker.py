@@ -3,7 +3,7 @@
 Training data, none of it the held-out sets bench/bench_retrieval.py reports:
 - scripts/data/rank-pairs-*.yaml: learner-style questions written for training,
   each with the verbatim excerpt of the course that answers it;
-- the bench sets already measured (LOOKED_AT: questions-e, questions-f and their
+- the bench sets already measured (LOOKED_AT: questions-e..h and their
   off-topic sets), with the strings that carry each fact: once a held-out set
   has been looked at it becomes training data, and a new one is written blind;
 - course questions with only a section (questions-a..d) and off-topic
@@ -44,6 +44,8 @@ DATA = ROOT / "bench/data"
 LOOKED_AT = {
     "e": (["questions-e.yaml"], "offtopic-c.yaml"),
     "f": (["questions-f1.yaml", "questions-f2.yaml"], "offtopic-d.yaml"),
+    "g": (["questions-g1.yaml", "questions-g2.yaml"], "offtopic-e.yaml"),
+    "h": (["questions-h1.yaml", "questions-h2.yaml"], "offtopic-h.yaml"),
 }
 # The scope model also learns from these: course questions with only a section
 # (no excerpt) and questions the course does not answer.
@@ -143,7 +145,8 @@ def unit_data(items: list[dict], found, passage_scores: np.ndarray):
         if not cands:
             continue
         rows.append(ranking.unit_rows(query, cands))
-        y += [unit_carries(item, c.unit.text) for c in cands]
+        # a unit's formula block is quoted with it, so it carries what the block holds
+        y += [unit_carries(item, f"{c.unit.text} {c.unit.block}") for c in cands]
         groups += [g] * len(cands)
     return np.vstack(rows), np.array(y), np.array(groups)
 

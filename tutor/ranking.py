@@ -79,7 +79,7 @@ PASSAGE_FEATURES = (
 )  # fmt: skip
 UNIT_FEATURES = (
     "passage", "passage_rank", "cos", "has_vec", "cos_gap", "cover", "cover_raw", "pos",
-    "section_lead", "item", "intro", "digits", "words", "defines", "bold", "bold_match",
+    "section_lead", "item", "intro", "block", "digits", "words", "defines", "bold", "bold_match",
     "symbols", "q_terms", "head_cover", *(f"cue_{c}" for c in CUES),
 )  # fmt: skip
 BOLD = re.compile(r"\*\*(.+?)\*\*")
@@ -365,6 +365,7 @@ def unit_rows(question: str, cands: list[Candidate]) -> np.ndarray:
             "section_lead": float(opens and unit.pos == 0),
             "item": float(unit.item),
             "intro": float(unit.intro),
+            "block": float(bool(unit.block)),
             "digits": float(len(NUMBER.findall(unit.text))),
             "words": float(len(tokens)),
             "defines": float(defines),
