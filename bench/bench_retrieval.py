@@ -20,8 +20,13 @@ questions the course does not answer:
   (quantities like "5x5" the index never wrote not counted against a question)
   against the ranking before it, `--before 9179dde`: the change lost (fact in a
   top-3 source 0.938 -> 0.917, kept 0.990 -> 0.979) and was reverted.
-- held-out-i: questions-i1/i2 + offtopic-i (71, 44 near misses), written blind after
-  that and committed before any further tuning.
+- held-out-i: questions-i1/i2 (193) + offtopic-i (71, 44 near misses), written blind
+  after that and committed before any further tuning. Measured once
+  (bench/results/retrieval-i.json, `--before dcad59a`) to decide the refit with
+  sets g and h as training data and the formula-block quoting: fact in the answer
+  0.725 -> 0.741, in the first source 0.679 -> 0.720, kept 0.969 and off-topic
+  rejected 0.972 both unchanged; kept. The block quoting alone (fc42544) changed
+  none of these figures.
 - held-out-j: questions-j1/j2, written blind on the course *before* Course v2, with
   key terms ("forget gate", "175 billion") instead of verbatim strings, so any
   wording of the course can be judged: bench/bench_course_v2.py reads it to ask
