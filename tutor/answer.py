@@ -329,11 +329,13 @@ def _quote(picked: list[ranking.Candidate], same_passage: list[ranking.Candidate
         unit, text = chosen[pos], strip_strong(chosen[pos].text)
         if unit.item:
             lines.append("- " + text)
-        elif lines and not lines[-1].startswith(("- ", " ")) and previous == pos - 1:
+        elif lines and lines[-1] and not lines[-1].startswith(("- ", " ")) and previous == pos - 1:
             lines[-1] += " " + text
         else:
             lines.append(text)
-        # the formula or snippet it introduces, line for line, set in as a display
-        lines += ["    " + line if line.strip() else "" for line in unit.block.splitlines()]
+        if unit.block:  # the formula it introduces, line for line, set apart and indented:
+            # plain text in the terminal, a code block (never reflowed) in the chat
+            lines += ["", *("    " + ln if ln.strip() else "" for ln in unit.block.splitlines())]
+            lines.append("")
         previous = pos
-    return "\n".join(lines)
+    return "\n".join(lines).strip("\n")
