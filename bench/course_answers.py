@@ -11,7 +11,10 @@ blind to the grader and to the other files, so a file name is also a writer:
 - round 2 (all 298 short cards of Course v2: the 105 of `items-v2.yaml` too):
   `answers-5..10` (two writers for each new item, one more for each old one) and
   `blind-3..4` (`FINAL_BLIND`: written with the others but measured only once,
-  after the second freeze; never part of the split).
+  after the second freeze; never part of the split);
+- round 3: `blind-5` (4 answers to each of the first 156 items), written blind
+  after that measurement and committed unseen, for the next freeze; read by no
+  code yet.
 
 The split is a pure function of the item ids and answer texts, so it never
 changes when a file is re-read, and it was fixed (and committed, in
