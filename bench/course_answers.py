@@ -12,7 +12,7 @@ blind to the grader and to the other files, so a file name is also a writer:
   `answers-5..10` (two writers for each new item, one more for each old one) and
   `blind-3..4` (`FINAL_BLIND`: written with the others but measured only once,
   after the second freeze; never part of the split);
-- round 3: `blind-5` (4 answers to each of the first 156 items), written blind
+- round 3: `blind-5`, `blind-6` (4 answers to each item, two writers), written blind
   after that measurement and committed unseen, for the next freeze; read by no
   code yet.
 
