@@ -5,9 +5,9 @@ in the same run:
 
   * "cosine": the max cosine of the answer to the references, with the threshold
     that is best on the course answers' train part (the plain-MiniLM baseline);
-  * "v1" and "v2": the graders shipped before (commits in BASELINES), each run
-    from a git worktree of its commit through its own `tutor grade --json -`;
-    v2 is given its own bundled item evidence, as it would use it.
+  * "v1", "v2" and "v3": the graders shipped before (commits in BASELINES), each
+    run from a git worktree of its commit through its own `tutor grade --json -`;
+    v2 and v3 are given their own bundled item evidence, as they would use it.
 
 Sets (bench/data/course-answers/, split fixed in bench/course_answers.py):
   * heldout-items: every answer to the items the grader never saw an answer to;
@@ -58,6 +58,7 @@ from common import pct, run_at, write_results  # noqa: E402
 BASELINES = {
     "v1": "ef8f4ff",  # the hand-tuned grader before the learned one
     "v2": "d1771bd",  # cross-encoder + trees whose item evidence was same-writer
+    "v3": "9c1c187",  # evidence by other writers; one cross-encoder, on round 1's half A
 }
 SEMEVAL = ROOT.parent / "shared/datasets/semeval2013-2way-train.jsonl"
 REJECT_TRAPS = ("sibling", "swapped", "negation")

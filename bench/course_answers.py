@@ -10,11 +10,15 @@ blind to the grader and to the other files, so a file name is also a writer:
   freeze, training data since);
 - round 2 (all 298 short cards of Course v2: the 105 of `items-v2.yaml` too):
   `answers-5..10` (two writers for each new item, one more for each old one) and
-  `blind-3..4` (`FINAL_BLIND`: written with the others but measured only once,
-  after the second freeze; never part of the split);
-- round 3: `blind-5`, `blind-6` (4 answers to each item, two writers), written blind
-  after that measurement and committed unseen, for the next freeze; read by no
-  code yet.
+  `blind-3..4` (written with the others, measured only once after the second
+  freeze; part of the pool since, so its answers to held-out items are held out
+  and the rest are training data);
+- round 3: `blind-5`, `blind-6` (`FINAL_BLIND`: 4 answers to each of the 312
+  items, two writers), written blind after that measurement and committed unseen
+  before the third freeze; measured once after it, never part of the split.
+- round 4: `blind-7`, `blind-8` (4 answers to each item, two writers), written blind
+  after round 3 and committed unseen, for the freeze after that; read by no code
+  yet.
 
 The split is a pure function of the item ids and answer texts, so it never
 changes when a file is re-read, and it was fixed (and committed, in
@@ -42,8 +46,9 @@ import yaml
 DIR = Path(__file__).resolve().parent / "data" / "course-answers"
 SPLIT_PATH = DIR / "split.json"
 ITEM_FILES = ("items.yaml", "items-v2.yaml")
-POOL = ("answers-*.yaml", "blind-1.yaml", "blind-2.yaml")  # what the split divides
-FINAL_BLIND = ("blind-3.yaml", "blind-4.yaml")
+# what the split divides
+POOL = ("answers-*.yaml", "blind-1.yaml", "blind-2.yaml", "blind-3.yaml", "blind-4.yaml")
+FINAL_BLIND = ("blind-5.yaml", "blind-6.yaml")
 ROUND1 = ("answers-1.yaml", "answers-2.yaml", "answers-3.yaml", "answers-4.yaml")
 ITEMS_PER_LESSON = 2
 HELDOUT_SHARE = 12  # percent of the answers of each trained-on item

@@ -10,24 +10,31 @@ Data:
     held-out parts and the final blind set are for bench/bench_grader.py.
 
 Steps (fixed seed):
-  1. Fine-tune a cross-encoder from the bundled all-MiniLM-L6-v2 weights, a
-     3-way head over (question + reference, answer), on 3,000 SemEval answers
-     and round 1's training answers (`course_answers.ROUND1`) of half of its
-     items ("half A": the items whose id hashes odd), with those items' accepted
-     answers as extra correct pairs; 2 epochs, AdamW lr 4e-5, batch 16, max 128
-     tokens.
-  2. Export it to ONNX and quantize it to int8 (onnxruntime's dynamic
-     quantization): tutor/data/grader-ce.onnx. It is shipped in the package
-     (about 23 MB; the fp32 graph is 90 MB) because, unlike the sentence
-     encoder, it cannot be rebuilt from an installed package. Reports how often
-     the int8 and fp32 models agree.
-  3. On every training answer the cross-encoder did not train on, compute the
-     runtime features (`tutor.grade.analyse_many`: the same code the grader
-     runs). An answer's item evidence is the training answers of its item
-     written by *other* writers (other files): a learner's answer is never a
-     near-copy of the course's labelled ones, and same-writer evidence taught
-     the trees to trust near neighbours that a new writer does not have (blind
-     answers: 0.793 correct-vs-not with such evidence vs 0.843 without any).
+  1. Fine-tune three cross-encoders from the bundled all-MiniLM-L6-v2 weights,
+     each a 3-way head over (question + reference, answer), on 3,000 SemEval
+     answers and course training answers with their items' accepted answers as
+     extra correct pairs; 2 epochs, AdamW lr 4e-5, batch 16 (batches of alike
+     lengths, for speed), max 128 tokens:
+       - "A" and "B" on the training answers of half the items each (an item's
+         half is fixed by its id's hash): the folds of the cross-fitting;
+       - "all" on every training answer: the one shipped.
+  2. Export each to ONNX and quantize it to int8 (onnxruntime's dynamic
+     quantization); "all" becomes tutor/data/grader-ce.onnx. It is shipped in
+     the package (about 23 MB; the fp32 graph is 90 MB) because, unlike the
+     sentence encoder, it cannot be rebuilt from an installed package. Reports
+     how often the int8 and fp32 models agree.
+  3. On every training answer, compute the runtime features
+     (`tutor.grade.analyse_many`: the same code the grader runs), its
+     cross-encoder reading taken from the fold model that never saw an answer to
+     its item (cross-fitting): the trees learn how far to trust the cross-encoder
+     on answers it did not train on, which is what it meets at run time, and
+     every training answer is a tree row (before: only those the one
+     cross-encoder had not seen). An answer's item evidence is the training
+     answers of its item written by *other* writers (other files): a learner's
+     answer is never a near-copy of the course's labelled ones, and same-writer
+     evidence taught the trees to trust near neighbours that a new writer does
+     not have (blind answers: 0.793 correct-vs-not with such evidence vs 0.843
+     without any).
   4. Fit two boosted-tree models (scikit-learn GradientBoostingClassifier):
      "reference" (no item evidence: new or unlabelled cards) and "examples"
      (with it), both cross-validated with folds by item; write them as JSON
@@ -35,7 +42,7 @@ Steps (fixed seed):
   5. Write every training answer, by card id, to
      tutor/data/grader-examples.json: the bundled course's item evidence.
 
-    .venv/bin/python scripts/train_grader.py [--reuse-ce DIR] [--skip-ce]
+    .venv/bin/python scripts/train_grader.py [--reuse-ce] [--no-ce-features]
 
 Prints the CPU time of each step.
 """
@@ -56,8 +63,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT / "scripts"))
 
 import course_answers as CA  # noqa: E402
+from finetune import Recipe, export_int8, fine_tune  # noqa: E402
 
 from tutor.grading import cross, trees  # noqa: E402
 from tutor.grading import features as F  # noqa: E402
@@ -69,7 +78,7 @@ MODEL_OUT = ROOT / "tutor/data/grader.json"
 BUILD = ROOT / "build/grader"
 SEED = 13
 SEMEVAL_PAIRS = 3000
-EPOCHS, BATCH, LR, MAX_LEN = 2, 16, 4e-5, 128
+RECIPE = Recipe(labels=3, epochs=2, batch=16, lr=4e-5, max_len=128, seed=SEED)
 MIN_EXAMPLES = 4
 GB = {"n_estimators": 250, "max_depth": 3, "learning_rate": 0.05, "subsample": 0.8}
 BASE_FEATURES = F.FEATURES  # the answer/reference features, trap detectors included
@@ -81,8 +90,11 @@ CITATION = (
 
 
 def half(item_id: str) -> str:
-    """ "A" (the cross-encoder trains on it) or "B" (the tree models fit on it)."""
+    """The cross-fitting fold of an item: "A" or "B", by its id's hash."""
     return "A" if int(hashlib.sha1(item_id.encode()).hexdigest(), 16) % 2 else "B"
+
+
+FOLDS = ("A", "B")
 
 
 class Clock:
@@ -98,20 +110,15 @@ class Clock:
 # ------------------------------------------------------------ cross-encoder
 
 
-def ce_saw(answer) -> bool:
-    """Whether the cross-encoder trained on this answer (so the trees must not)."""
-    return answer.file in CA.ROUND1 and half(answer.item) == "A"
-
-
-def ce_pairs(items, train) -> list[tuple[str, str, int]]:
+def ce_pairs(items, answers) -> list[tuple[str, str, int]]:
+    """Training pairs: the answers, their items' accepted answers, SemEval's sample."""
     rng = random.Random(SEED)
     value = {label: i for i, label in enumerate(LABELS)}
-    seen = [a for a in train if ce_saw(a)]
     pairs = [
         (cross.pair_text(items[a.item].question, items[a.item].reference), a.text, value[a.label])
-        for a in seen
+        for a in answers
     ]
-    for iid in sorted({a.item for a in seen}):
+    for iid in sorted({a.item for a in answers}):
         it = items[iid]
         pairs += [(cross.pair_text(it.question, it.reference), acc, 2) for acc in it.accept]
     semeval = [json.loads(line) for line in SEMEVAL.open(encoding="utf-8") if line.strip()]
@@ -124,92 +131,61 @@ def ce_pairs(items, train) -> list[tuple[str, str, int]]:
     return pairs
 
 
-def fine_tune(pairs, out: Path) -> None:
-    import torch
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
-    from tutor.embed import model_path
-
-    torch.manual_seed(SEED)
-    rng = random.Random(SEED)
-    tokenizer = AutoTokenizer.from_pretrained(str(model_path()))
-    model = AutoModelForSequenceClassification.from_pretrained(str(model_path()), num_labels=3)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=LR, weight_decay=0.01)
-    steps = EPOCHS * ((len(pairs) + BATCH - 1) // BATCH)
-    warm = 0.1 * steps
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: min(1.0, s / warm) * max(0.0, (steps - s) / (steps - warm))
-    )
-    print(f"fine-tuning on {len(pairs):,} pairs, {steps} steps", flush=True)
-    model.train()
-    step = 0
-    for _ in range(EPOCHS):
-        rng.shuffle(pairs)
-        for i in range(0, len(pairs), BATCH):
-            batch = pairs[i : i + BATCH]
-            enc = tokenizer(
-                [p[0] for p in batch],
-                [p[1] for p in batch],
-                truncation=True,
-                max_length=MAX_LEN,
-                padding=True,
-                return_tensors="pt",
-            )
-            logits = model(**enc).logits
-            loss = torch.nn.functional.cross_entropy(logits, torch.tensor([p[2] for p in batch]))
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
-            schedule.step()
-            optimizer.zero_grad()
-            step += 1
-            if step % 100 == 0:
-                print(f"  step {step}/{steps} loss {loss.item():.3f}", flush=True)
-    model.save_pretrained(out)
-    tokenizer.save_pretrained(out)
-
-
-def export_int8(model_dir: Path, out: Path) -> None:
-    import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-    from transformers import AutoModelForSequenceClassification
-
-    model = AutoModelForSequenceClassification.from_pretrained(str(model_dir)).eval()
-    fp32 = BUILD / "grader-ce-fp32.onnx"
-    dummy = torch.ones(1, 8, dtype=torch.long)
-    axes = {0: "batch", 1: "tokens"}
-    with torch.no_grad():
-        torch.onnx.export(
-            model,
-            (dummy, dummy, torch.zeros_like(dummy)),
-            str(fp32),
-            input_names=["input_ids", "attention_mask", "token_type_ids"],
-            output_names=["logits"],
-            dynamic_axes={
-                "input_ids": axes,
-                "attention_mask": axes,
-                "token_type_ids": axes,
-                "logits": {0: "batch"},
-            },
-            opset_version=17,
-            dynamo=False,
-        )
-    quantize_dynamic(str(fp32), str(out), weight_type=QuantType.QInt8)
-    print(
-        f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB; fp32 {fp32.stat().st_size / 1e6:.0f} MB)"
-    )
-
-
-def int8_agreement(items, answers, fp32: Path) -> float:
-    """Share of answers on which the int8 and fp32 cross-encoders pick the same class."""
+def int8_check(items, answers, int8: Path, fp32: Path) -> dict:
+    """How often the int8 and fp32 cross-encoders pick the same class, and each one's
+    correct-vs-not accuracy alone (argmax), on `answers`."""
     from tutor.embed import session_for
 
     pairs = [
         (cross.pair_text(items[a.item].question, items[a.item].reference), a.text) for a in answers
     ]
-    q = cross.probabilities(pairs)
-    f = cross.probabilities(pairs, session=session_for(fp32))
-    return float((q.argmax(1) == f.argmax(1)).mean())
+    q = cross.probabilities(pairs, session=session_for(int8)).argmax(1)
+    f = cross.probabilities(pairs, session=session_for(fp32)).argmax(1)
+    truth = np.array([a.label == "correct" for a in answers])
+    return {
+        "same_class": round(float((q == f).mean()), 3),
+        "int8_correct_vs_not": round(float(((q == 2) == truth).mean()), 3),
+        "fp32_correct_vs_not": round(float(((f == 2) == truth).mean()), 3),
+    }
+
+
+def cross_encoders(items, train, clock: Clock, reuse: bool) -> dict[str, Path]:
+    """Fine-tune (or, with `reuse`, reuse the folders of an earlier run) the fold
+    models and the shipped one; returns each one's int8 graph."""
+    graphs = {}
+    for name in (*FOLDS, "all"):
+        answers = [a for a in train if name == "all" or half(a.item) == name]
+        folder = BUILD / f"cross-encoder-{name}"
+        if not (reuse and (folder / "config.json").is_file()):
+            fine_tune(ce_pairs(items, answers), folder, RECIPE)
+            clock.lap(f"fine-tune {name} ({len(answers):,} course answers)")
+        graphs[name] = cross.MODEL_PATH if name == "all" else BUILD / f"grader-ce-{name}.onnx"
+        fp32 = export_int8(folder, graphs[name])
+        if name != "all":  # the answers this fold model did not see
+            unseen = [a for a in train if half(a.item) != name]
+            check = int8_check(items, unseen, graphs[name], fp32)
+            print(f"int8 vs fp32 cross-encoder {name}, on the answers it did not see: {check}")
+        clock.lap(f"export + int8 {name}")
+    return graphs
+
+
+def out_of_fold(items, answers, graphs: dict[str, Path]) -> list[np.ndarray]:
+    """Each answer's cross-encoder probabilities from the fold model that never saw
+    an answer to its item."""
+    from tutor.embed import session_for
+
+    out: list[np.ndarray] = [np.zeros(3)] * len(answers)
+    for name in FOLDS:
+        other = next(f for f in FOLDS if f != name)
+        picked = [i for i, a in enumerate(answers) if half(a.item) == other]
+        pairs = [
+            (cross.pair_text(items[a.item].question, items[a.item].reference), a.text)
+            for a in (answers[i] for i in picked)
+        ]
+        for i, p in zip(picked, cross.probabilities(pairs, session=session_for(graphs[name])),
+                        strict=True):  # fmt: skip
+            out[i] = p
+    return out
 
 
 # ------------------------------------------------------------ tree models
@@ -273,8 +249,9 @@ def cross_validate(X, y, groups, shortcut) -> dict:
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--reuse-ce", type=Path, help="a fine-tuned cross-encoder folder to reuse")
-    ap.add_argument("--skip-ce", action="store_true", help="reuse tutor/data/grader-ce.onnx")
+    ap.add_argument(
+        "--reuse-ce", action="store_true", help="reuse the fine-tuned folders under build/grader"
+    )
     ap.add_argument("--no-ce-features", action="store_true", help="fit the trees without it")
     args = ap.parse_args(argv)
     random.seed(SEED)
@@ -283,35 +260,25 @@ def main(argv=None) -> None:
     BUILD.mkdir(parents=True, exist_ok=True)
     items = CA.load_items()
     train = CA.parts(CA.load_answers())["train"]
-    if not args.skip_ce:
-        ce_dir = args.reuse_ce or BUILD / "cross-encoder"
-        if not args.reuse_ce:
-            fine_tune(ce_pairs(items, train), ce_dir)
-            clock.lap("fine-tune")
-        export_int8(ce_dir, cross.MODEL_PATH)
-        clock.lap("export + int8")
-        unseen = [a for a in train if not ce_saw(a)]
-        agreement = int8_agreement(items, unseen, BUILD / "grader-ce-fp32.onnx")
-        print(
-            f"int8 vs fp32 cross-encoder: same class on {agreement:.3f} of the answers it did not see"
-        )
-        clock.lap("int8 check")
+    oof = None
+    if not args.no_ce_features:
+        oof = out_of_fold(items, train, cross_encoders(items, train, clock, args.reuse_ce))
+        clock.lap("out-of-fold cross-encoder readings")
 
     features = BASE_FEATURES + ((), CE_FEATURES)[not args.no_ce_features]
     from tutor.grade import analyse_many
 
     value = {label: i for i, label in enumerate(LABELS)}
-    fit_on = [a for a in train if not ce_saw(a)]
-    y = np.array([value[a.label] for a in fit_on])
+    y = np.array([value[a.label] for a in train])
     models, figures = {}, {}
     for name, with_examples in (("reference", False), ("examples", True)):
         cols = features + (EXAMPLE_FEATURES if with_examples else ())
         analyses = analyse_many(
-            rows_for(items, fit_on, train, with_examples), cross=not args.no_ce_features
+            rows_for(items, train, train, with_examples), cross=False, cross_p=oof
         )
         X = matrix(analyses, cols)
         shortcut = [value[a.shortcut[0]] if a.shortcut else None for a in analyses]
-        figures[name] = cross_validate(X, y, [a.item for a in fit_on], shortcut)
+        figures[name] = cross_validate(X, y, [a.item for a in train], shortcut)
         print(f"{name}: 5-fold CV by item {figures[name]}", flush=True)
         undecided = np.array([s is None for s in shortcut])
         model = fit(X[undecided], y[undecided])
@@ -331,7 +298,7 @@ def main(argv=None) -> None:
                 "trained_on": {
                     "semeval_pairs_for_cross_encoder": SEMEVAL_PAIRS,
                     "course_answers": len(train),
-                    "tree_rows": len(fit_on),
+                    "tree_rows": len(train),
                     "citation": CITATION,
                     "seed": SEED,
                 },

@@ -542,11 +542,19 @@ def _embed(texts: list[str]) -> dict:
     return out
 
 
-def analyse_many(rows: Iterable[dict], cross: bool | None = None) -> list[Analysis]:
-    """`analyse` for many free-text rows (dicts as `grade` takes), batched."""
+def analyse_many(
+    rows: Iterable[dict], cross: bool | None = None, cross_p: Sequence | None = None
+) -> list[Analysis]:
+    """`analyse` for many free-text rows (dicts as `grade` takes), batched.
+
+    `cross_p`, one per row, stands in for the shipped cross-encoder's reading: the
+    fit script gives each training answer that of a model that never saw its item.
+    """
     cleaned = [_clean({**row, "kind": "short"}) for row in rows]
-    vectors, cross_p = _prepare(cleaned, cross)
-    return [analyse(r, vectors, cross_p.get(id(r))) for r in cleaned]
+    vectors, shipped = _prepare(cleaned, cross)
+    if cross_p is None:
+        return [analyse(r, vectors, shipped.get(id(r))) for r in cleaned]
+    return [analyse(r, vectors, p) for r, p in zip(cleaned, cross_p, strict=True)]
 
 
 def _grade_chunk(rows: list[dict]) -> Iterator[Grade]:

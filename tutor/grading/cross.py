@@ -1,4 +1,8 @@
-"""The cross-encoder: reads the reference and the answer together and says how right it is.
+"""The cross-encoders: models that read two texts together.
+
+The grader's (`MODEL_PATH`) reads the reference and the answer and says how
+right the answer is; the ranker's (`tutor.ranking.UNIT_MODEL`, same code) reads a
+question and a sentence of the course and says whether the sentence answers it.
 
 Why a cross-encoder beside the sentence embeddings: a cosine between two
 separately embedded texts cannot see that "does not" flips a claim or that two
@@ -10,7 +14,7 @@ labelled learner answers, exported to ONNX and quantized to int8
 package, where the 90 MB fp32 graph is not). It uses the bundled model's own
 word-piece tokenizer.
 
-Loaded on first use, once per process, like the sentence encoder.
+Each is loaded on first use, once per process, like the sentence encoder.
 """
 
 from __future__ import annotations
@@ -23,24 +27,24 @@ from pathlib import Path
 import numpy as np
 
 MODEL_PATH = Path(__file__).resolve().parents[1] / "data" / "grader-ce.onnx"
-MAX_TOKENS = 128  # what it was trained with
-_session = None
+MAX_TOKENS = 128  # what they were trained with
+_sessions: dict[Path, object] = {}
 _lock = threading.Lock()
 
 
-def available() -> bool:
-    return MODEL_PATH.is_file()
+def available(path: Path = MODEL_PATH) -> bool:
+    return path.is_file()
 
 
-def _load():
-    global _session
-    if _session is None:
+def load(path: Path = MODEL_PATH):
+    """The ONNX Runtime session of the graph at `path`, made once per process."""
+    if path not in _sessions:
         with _lock:
-            if _session is None:
+            if path not in _sessions:
                 from tutor.embed import session_for
 
-                _session = session_for(MODEL_PATH)
-    return _session
+                _sessions[path] = session_for(path)
+    return _sessions[path]
 
 
 @lru_cache(maxsize=1)
@@ -61,14 +65,15 @@ def pair_text(question: str, reference: str) -> str:
 
 
 def probabilities(
-    pairs: Sequence[tuple[str, str]], batch_size: int = 32, session=None
+    pairs: Sequence[tuple[str, str]], batch_size: int = 32, session=None, model: Path = MODEL_PATH
 ) -> np.ndarray:
-    """P(incorrect), P(partial), P(correct) for each (question + reference, answer),
-    from the shipped model (or `session`: the fit script compares the fp32 graph)."""
-    out = np.zeros((len(pairs), 3), dtype=np.float32)
+    """The class probabilities for each pair of texts, from the graph at `model` (by
+    default the grader's: P(incorrect), P(partial), P(correct) for each (question +
+    reference, answer)) or from `session` (the fp32 graph a fit script compares)."""
+    session = session or load(model)
+    out = np.zeros((len(pairs), session.get_outputs()[0].shape[-1]), dtype=np.float32)
     if not pairs:
         return out
-    session = session or _load()
     order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
     for start in range(0, len(order), batch_size):
         picked = order[start : start + batch_size]
