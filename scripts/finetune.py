@@ -1,11 +1,12 @@
 """Fine-tune the bundled all-MiniLM-L6-v2 as a cross-encoder and export it to int8 ONNX.
 
-One home for the recipe the grader (scripts/train_grader.py: is this answer
-right?) and the ranker (scripts/train_ranker.py: does this sentence answer the
-question?) both use: a sequence-pair classifier started from the bundled
-sentence encoder's weights, trained with AdamW and a linear warm-up/decay,
-then exported to ONNX and quantized to int8 with onnxruntime's dynamic
-quantization, which is what `tutor.embed.session_for` runs.
+The recipe scripts/train_grader.py runs three times (two cross-fitting folds and
+the shipped model), kept apart from the grader's data handling so that any
+(text, text) -> class model of ours is made the same way: a sequence-pair
+classifier started from the bundled sentence encoder's weights, trained with
+AdamW and a linear warm-up/decay, then exported to ONNX and quantized to int8
+with onnxruntime's dynamic quantization, which is what `tutor.embed.session_for`
+runs.
 """
 
 from __future__ import annotations

@@ -1,8 +1,4 @@
-"""The cross-encoders: models that read two texts together.
-
-The grader's (`MODEL_PATH`) reads the reference and the answer and says how
-right the answer is; the ranker's (`tutor.ranking.UNIT_MODEL`, same code) reads a
-question and a sentence of the course and says whether the sentence answers it.
+"""The cross-encoder: reads the reference and the answer together and says how right it is.
 
 Why a cross-encoder beside the sentence embeddings: a cosine between two
 separately embedded texts cannot see that "does not" flips a claim or that two
@@ -14,7 +10,7 @@ labelled learner answers, exported to ONNX and quantized to int8
 package, where the 90 MB fp32 graph is not). It uses the bundled model's own
 word-piece tokenizer.
 
-Each is loaded on first use, once per process, like the sentence encoder.
+Loaded on first use, once per process, like the sentence encoder.
 """
 
 from __future__ import annotations
@@ -65,12 +61,12 @@ def pair_text(question: str, reference: str) -> str:
 
 
 def probabilities(
-    pairs: Sequence[tuple[str, str]], batch_size: int = 32, session=None, model: Path = MODEL_PATH
+    pairs: Sequence[tuple[str, str]], batch_size: int = 32, session=None
 ) -> np.ndarray:
-    """The class probabilities for each pair of texts, from the graph at `model` (by
-    default the grader's: P(incorrect), P(partial), P(correct) for each (question +
-    reference, answer)) or from `session` (the fp32 graph a fit script compares)."""
-    session = session or load(model)
+    """P(incorrect), P(partial), P(correct) for each (question + reference, answer),
+    from the shipped model or from `session` (a fold model, or the fp32 graph, that
+    the fit script reads)."""
+    session = session or load()
     out = np.zeros((len(pairs), session.get_outputs()[0].shape[-1]), dtype=np.float32)
     if not pairs:
         return out
