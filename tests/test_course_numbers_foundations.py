@@ -401,8 +401,10 @@ def test_optimizers_how_do_you_choose_hyperparameters():
     assert curve[0.1] == pytest.approx(0.91, abs=0.03) and curve[1.0] == pytest.approx(
         0.91, abs=0.03
     )
-    assert curve[10.0] == pytest.approx(0.62, abs=0.08)
-    shows(text, "5^4 = 625", "0.81", "0.91", "0.62")
+    # lr 10 diverges, and where a diverged run lands depends on the machine's
+    # floating point (0.62 on one, 0.497 on another): the text says "towards chance"
+    assert 0.45 <= curve[10.0] <= 0.7
+    shows(text, "5^4 = 625", "0.81", "0.91", "0.5 to 0.6")
 
 
 def test_optimizers_exercises():
