@@ -49,7 +49,6 @@ ITEM_FILES = ("items.yaml", "items-v2.yaml")
 # what the split divides
 POOL = ("answers-*.yaml", "blind-1.yaml", "blind-2.yaml", "blind-3.yaml", "blind-4.yaml")
 FINAL_BLIND = ("blind-5.yaml", "blind-6.yaml")
-ROUND1 = ("answers-1.yaml", "answers-2.yaml", "answers-3.yaml", "answers-4.yaml")
 ITEMS_PER_LESSON = 2
 HELDOUT_SHARE = 12  # percent of the answers of each trained-on item
 LABELS = ("incorrect", "partial", "correct")

@@ -21,8 +21,9 @@ Steps (fixed seed):
   2. Export each to ONNX and quantize it to int8 (onnxruntime's dynamic
      quantization); "all" becomes tutor/data/grader-ce.onnx. It is shipped in
      the package (about 23 MB; the fp32 graph is 90 MB) because, unlike the
-     sentence encoder, it cannot be rebuilt from an installed package. Reports
-     how often the int8 and fp32 models agree.
+     sentence encoder, it cannot be rebuilt from an installed package. Reports,
+     for each fold model on the answers it did not see, how often its int8 and
+     fp32 graphs pick the same class and each one's accuracy alone.
   3. On every training answer, compute the runtime features
      (`tutor.grade.analyse_many`: the same code the grader runs), its
      cross-encoder reading taken from the fold model that never saw an answer to
