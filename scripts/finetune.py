@@ -93,6 +93,8 @@ def export_int8(model_dir: Path, out: Path) -> Path:
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from transformers import AutoModelForSequenceClassification
 
+    from tutor.onnx_cache import OPSET
+
     model = AutoModelForSequenceClassification.from_pretrained(str(model_dir)).eval()
     fp32 = model_dir.with_name(model_dir.name + "-fp32.onnx")
     dummy = torch.ones(1, 8, dtype=torch.long)
@@ -110,7 +112,7 @@ def export_int8(model_dir: Path, out: Path) -> Path:
                 "token_type_ids": axes,
                 "logits": {0: "batch"},
             },
-            opset_version=17,
+            opset_version=OPSET,
             dynamo=False,
         )
     quantize_dynamic(str(fp32), str(out), weight_type=QuantType.QInt8)

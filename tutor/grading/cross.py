@@ -23,24 +23,24 @@ from pathlib import Path
 import numpy as np
 
 MODEL_PATH = Path(__file__).resolve().parents[1] / "data" / "grader-ce.onnx"
-MAX_TOKENS = 128  # what they were trained with
-_sessions: dict[Path, object] = {}
+MAX_TOKENS = 128  # what it was trained with
+_session = None
 _lock = threading.Lock()
 
 
-def available(path: Path = MODEL_PATH) -> bool:
-    return path.is_file()
+def available() -> bool:
+    return MODEL_PATH.is_file()
 
 
-def load(path: Path = MODEL_PATH):
-    """The ONNX Runtime session of the graph at `path`, made once per process."""
-    if path not in _sessions:
+def _load():
+    global _session
+    if _session is None:
         with _lock:
-            if path not in _sessions:
+            if _session is None:
                 from tutor.embed import session_for
 
-                _sessions[path] = session_for(path)
-    return _sessions[path]
+                _session = session_for(MODEL_PATH)
+    return _session
 
 
 @lru_cache(maxsize=1)
@@ -66,7 +66,7 @@ def probabilities(
     """P(incorrect), P(partial), P(correct) for each (question + reference, answer),
     from the shipped model or from `session` (a fold model, or the fp32 graph, that
     the fit script reads)."""
-    session = session or load()
+    session = session or _load()
     out = np.zeros((len(pairs), session.get_outputs()[0].shape[-1]), dtype=np.float32)
     if not pairs:
         return out
