@@ -325,3 +325,32 @@ async def test_i_was_right_overrides_the_verdict_and_is_kept_for_the_card(env):
     finally:
         db.conn.close()
     assert kept == [(card.id, "bananas and custard", "correct")]
+
+
+async def test_letters_typed_on_a_choice_card_are_not_commands(tmp_path, monkeypatch):
+    """Typing a word on a multiple-choice card used to hit the single-letter keys:
+    "u" undid the last review and "q" left the screen."""
+    from tutor.cards.sync import sync_cards
+    from tutor.course import load_course
+
+    course, data = tui_env(tmp_path, monkeypatch)
+    (course / "01-alpha.quiz.yaml").write_text(MCQ, encoding="utf-8")
+    db = store.connect(data / "tutor.db")
+    sync_cards(db, load_course(course))
+    db.conn.close()
+    app = make_app(course, data)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_review(pilot, "quiz", ids=["alpha-mcq", "alpha-mcq"])
+        card = screen.session.current
+        right = card.choices.index(card.answer) + 1
+        await pilot.press(str(right))
+        await wait_for(pilot, lambda: screen.state == "feedback")
+        await pilot.press("3")
+        await wait_for(pilot, lambda: screen.state == "question")
+        await pilot.press(*"quit alpha")
+        await pilot.pause()
+        assert app.screen is screen and screen.state == "question"
+        assert "Pick a choice with its number, 1 to 4" in screen_text(app)
+        assert reviews(data) == [("alpha-mcq", 3, "correct", 0)]
+        await pilot.press("ctrl+z")  # the undo key itself still works
+        await wait_for(pilot, lambda: "Undone: Good" in screen_text(app))

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import time
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
@@ -324,6 +324,29 @@ class ReviewScreen(Screen):
         status.display = text is not None
 
     # ------------------------------------------------------------ answering
+
+    def on_key(self, event: events.Key) -> None:
+        """On a multiple-choice card, a typed letter is an attempt to answer, not a
+        command: without this, typing "supervised" there undid the last review at
+        its "u" and left the screen at a "q". A text card's answer box takes the
+        letters itself; ctrl+z, esc and the digits still work here."""
+        card = self.session.current if self.session else None
+        if (
+            self.state == "question"
+            and card is not None
+            and card.kind == "mcq"
+            and event.character
+            and event.character.isalpha()
+        ):
+            event.stop()
+            event.prevent_default()
+            self.set_status(
+                Content.styled(
+                    f"Pick a choice with its number, 1 to {len(card.choices)}, "
+                    "or with the arrows and Enter.",
+                    "$text-warning",
+                )
+            )
 
     @on(Input.Submitted, "#answer")
     def answer_typed(self, event: Input.Submitted) -> None:
