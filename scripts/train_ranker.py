@@ -47,6 +47,7 @@ LOOKED_AT = {
     "g": (["questions-g1.yaml", "questions-g2.yaml"], "offtopic-e.yaml"),
     "h": (["questions-h1.yaml", "questions-h2.yaml"], "offtopic-h.yaml"),
     "i": (["questions-i1.yaml", "questions-i2.yaml"], "offtopic-i.yaml"),
+    "k": (["questions-k1.yaml", "questions-k2.yaml"], "offtopic-k.yaml"),
 }
 # The scope model also learns from these: course questions with only a section
 # (no excerpt) and questions the course does not answer.

@@ -160,3 +160,20 @@ def test_every_quoted_line_stands_in_a_cited_passage(answerer):
                 assert flat(line) in cited, (question, line)
         assert 1 <= len(found.sources) <= 3
         assert len({(s.chunk_id) for s in found.sources}) == len(found.sources)
+
+
+def test_an_exercise_prompt_is_cited_but_not_quoted_as_the_answer(answerer):
+    """Lesson 06's Adam exercise reads like an answer to "default hyperparameters for
+    adam" ("With Adam's defaults, the first gradient ... Compute m, v"), but it asks;
+    its solution, under its own heading, may be quoted."""
+    found = answerer.ask("default hyperparameters for adam")
+    assert "0.999" in flat(found.answer)
+    assert "Compute m, v" not in found.answer
+    from tutor import embed
+
+    query = "exercise adam first update solution"
+    found = answerer.searcher.search(query, embed.encode([query])[0], k=30, mode="bm25")
+    hits = [h for h in found if "Exercise 3" in h.heading]
+    prompt = [h for h in hits if ranking.is_exercise_prompt(h)]
+    solution = [h for h in hits if not ranking.is_exercise_prompt(h)]
+    assert prompt and solution and all("Solution" in h.heading for h in solution)
