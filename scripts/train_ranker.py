@@ -3,11 +3,17 @@
 Training data, none of it the held-out sets bench/bench_retrieval.py reports:
 - scripts/data/rank-pairs-*.yaml: learner-style questions written for training,
   each with the verbatim excerpt of the course that answers it;
-- the bench sets already measured (LOOKED_AT: questions-e..i and their
+- the bench sets already measured (LOOKED_AT: questions-e..l and their
   off-topic sets), with the strings that carry each fact: once a held-out set
   has been looked at it becomes training data, and a new one is written blind;
 - course questions with only a section (questions-a..d) and off-topic
   questions (scripts/data/offtopic-train.yaml and older sets), for scope.
+
+These questions are also the bank of tutor/asked.py (written here first): a
+candidate's closeness to the bank questions it answered is a passage feature,
+computed for each training question with its own writer's questions left out
+(what a new learner's question meets) and, for a fifth of the questions, not at
+all (an index without a bank: the learner's notes).
 
 For every question the fused search gives ~30 candidate chunks; a chunk is a
 positive when it holds the answer (the excerpt, or an expected string). The
@@ -21,6 +27,7 @@ which is how the features and tree sizes were chosen; the final fit uses all.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import re
 import sys
@@ -32,11 +39,12 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tutor import embed, ranking  # noqa: E402
+from tutor import asked, embed, ranking  # noqa: E402
 from tutor.answer import Answerer  # noqa: E402
 from tutor.grading.trees import to_json  # noqa: E402
 
 PAIRS = sorted((ROOT / "scripts/data").glob("rank-pairs-*.yaml"))
+BUILD = ROOT / "build/ranker"  # the bank of a trial fit (--no-write)
 DATA = ROOT / "bench/data"
 # Bench sets that have been measured (so they are no longer held out) train the
 # models too: course questions with the strings that carry each fact, and
@@ -48,6 +56,7 @@ LOOKED_AT = {
     "h": (["questions-h1.yaml", "questions-h2.yaml"], "offtopic-h.yaml"),
     "i": (["questions-i1.yaml", "questions-i2.yaml"], "offtopic-i.yaml"),
     "k": (["questions-k1.yaml", "questions-k2.yaml"], "offtopic-k.yaml"),
+    "l": (["questions-l1.yaml", "questions-l2.yaml"], "offtopic-l.yaml"),
 }
 # The scope model also learns from these: course questions with only a section
 # (no excerpt) and questions the course does not answer.
@@ -108,17 +117,56 @@ def unit_carries(item: dict, unit: str) -> bool:
     return len(unit) > 12 and (unit in item["excerpt"] or item["excerpt"] in unit)
 
 
-def passage_data(answerer: Answerer, items: list[dict]):
-    """Per question: its vector and candidates; and passage rows, labels, groups."""
-    queries = [answerer.read(it["question"]) for it in items]
-    vecs = embed.encode(queries)
+def write_bank(answerer: Answerer, items: list[dict], queries, vecs, folder: Path) -> None:
+    """tutor/data/asked.{json,npy} (or `folder`'s, for a trial fit): the questions as
+    read, their embeddings, and the course chunks that carry each one's answer."""
+    store = answerer.searcher.stores[0]  # the course index
+    chunks: dict[str, tuple[str, list[int]]] = {}
+    rows = store.conn.execute("SELECT id, text FROM chunks ORDER BY rowid").fetchall()
+    for n, item in enumerate(items):
+        for cid, text in rows:
+            if carries(item, text):
+                chunks.setdefault(cid, (asked.text_hash(text), []))[1].append(n)
+    payload = {
+        "about": "the ranker's training questions (as read) and the bundled course's chunks "
+        "that answer them, by chunk id and text SHA-1 (scripts/train_ranker.py)",
+        "questions": list(queries),
+        "sources": [it["source"] for it in items],
+        "chunks": dict(sorted(chunks.items())),
+    }
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / asked.BANK_JSON.name).write_text(
+        json.dumps(payload, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8"
+    )
+    np.save(folder / asked.BANK_VECTORS.name, np.asarray(vecs, dtype=np.float16))
+    asked.BANK_JSON = folder / asked.BANK_JSON.name
+    asked.BANK_VECTORS = folder / asked.BANK_VECTORS.name
+    asked.bank.cache_clear()
+    print(f"bank: {len(items)} questions over {len(chunks)} chunks, in {folder}")
+
+
+def bank_off(question: str) -> bool:
+    """A fifth of the questions are fitted as if their index had no bank (the
+    learner's notes, an edited passage), so the model ranks those too."""
+    return int(hashlib.sha1(question.encode()).hexdigest(), 16) % 5 == 0
+
+
+def passage_data(answerer: Answerer, items: list[dict], queries, vecs):
+    """Per question: its vector and candidates; and passage rows, labels, groups. A
+    question's bank evidence leaves out every question by its own writer (file)."""
+    sources = np.array([it["source"] for it in items])
     found, rows, y, groups = [], [], [], []
     for g, (item, query, qvec) in enumerate(zip(items, queries, vecs, strict=True)):
         hits = answerer.searcher.search(query, qvec, k=ranking.CANDIDATES, mode="hybrid+sentence")
         found.append((query, qvec, hits))
         if not hits:
             continue
-        rows.append(ranking.passage_rows(query, hits))
+        near = (
+            [None] * len(hits)
+            if bank_off(item["question"])
+            else asked.closeness(hits, qvec, skip=sources == item["source"])
+        )
+        rows.append(ranking.passage_rows(query, hits, near))
         y += [carries(item, h.text) for h in hits]
         groups += [g] * len(hits)
     return found, (np.vstack(rows), np.array(y), np.array(groups))
@@ -175,9 +223,8 @@ def scope_rows(questions: list[str], answerer: Answerer, passage_model: dict) ->
     for question, query, qvec in zip(questions, queries, embed.encode(queries), strict=True):
         hits = answerer.searcher.search(query, qvec, k=ranking.CANDIDATES, mode="hybrid+sentence")
         if hits:
-            for h, s in zip(
-                hits, log_odds(passage_model, ranking.passage_rows(query, hits)), strict=True
-            ):
+            rows_ = ranking.passage_rows(query, hits, asked.closeness(hits, qvec))
+            for h, s in zip(hits, log_odds(passage_model, rows_), strict=True):
                 h.learned = float(s)
         ranked = sorted(hits, key=lambda h: -h.learned)
         changed = ranking.changed_words(question, query)
@@ -186,7 +233,9 @@ def scope_rows(questions: list[str], answerer: Answerer, passage_model: dict) ->
 
 
 def in_sample_scope_rows(found, passage_scores: np.ndarray, items: list[dict]) -> np.ndarray:
-    """Scope rows for the passage model's own questions, from out-of-fold scores."""
+    """Scope rows for the passage model's own questions, from out-of-fold scores and
+    the bank without their own writer's questions (or none, for the bank-off fifth)."""
+    sources = np.array([it["source"] for it in items])
     rows, at = [], 0
     for item, (query, qvec, hits) in zip(items, found, strict=True):
         for hit, s in zip(hits, passage_scores[at : at + len(hits)], strict=True):
@@ -194,7 +243,10 @@ def in_sample_scope_rows(found, passage_scores: np.ndarray, items: list[dict]) -
         at += len(hits)
         ranked = sorted(hits, key=lambda h: -h.learned)
         changed = ranking.changed_words(item["question"], query)
-        rows.append(ranking.scope_row(query, changed, qvec, ranked[:5]))
+        skip = sources == item["source"]
+        if bank_off(item["question"]):
+            skip = np.ones(len(items), bool)
+        rows.append(ranking.scope_row(query, changed, qvec, ranked[:5], skip))
     return np.vstack(rows)
 
 
@@ -251,7 +303,10 @@ def main() -> None:
     items = load(sets)
     print(f"{len(items)} questions ({len(PAIRS)} pair files + sets {', '.join(sets)})")
     answerer = Answerer.load()
-    found, passages = passage_data(answerer, items)
+    queries = [answerer.read(it["question"]) for it in items]
+    vecs = embed.encode(queries)
+    write_bank(answerer, items, queries, vecs, asked.DATA if not args.no_write else BUILD)
+    found, passages = passage_data(answerer, items, queries, vecs)
     oof = out_of_fold(passages)
     units = unit_data(items, found, oof)
     expect_groups = {i for i, it in enumerate(items) if "expect" in it}

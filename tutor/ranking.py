@@ -69,13 +69,13 @@ NUMBER = re.compile(r"\b\d[\d,.]*\b")
 
 SCOPE_FEATURES = (
     "lr", "best", "top_learned", "second_learned", "top_dense", "cover", "known", "unknown",
-    "q_terms", "corrected", "bm25_found",
+    "q_terms", "corrected", "bm25_found", "asked_best",
 )  # fmt: skip
 PASSAGE_FEATURES = (
     "fused", "dense", "sentence", "dense_gap", "sentence_gap", "dense_rank", "bm25_rank",
     "bm25_rel", "cover_text", "cover_raw", "cover_head", "cover_lesson", "exercise",
     "chunk_no", "words", "code", "digits", "items", "section_gap", "section_hits", "q_terms",
-    *(f"cue_{c}" for c in CUES),
+    "asked", "asked_gap", "asked_on", *(f"cue_{c}" for c in CUES),
 )  # fmt: skip
 UNIT_FEATURES = (
     "passage", "passage_rank", "cos", "has_vec", "cos_gap", "cover", "cover_raw", "pos",
@@ -282,8 +282,10 @@ def _shape(text: str) -> dict[str, float]:
     }
 
 
-def passage_rows(question: str, hits: list[Hit]) -> np.ndarray:
-    """One feature row per candidate chunk (PASSAGE_FEATURES order)."""
+def passage_rows(question: str, hits: list[Hit], asked: list[float | None]) -> np.ndarray:
+    """One feature row per candidate chunk (PASSAGE_FEATURES order). `asked` is each
+    chunk's closeness to the questions it answered before (tutor/asked.py), None
+    where its index has no such record."""
     from tutor.chunking import chunk_number
 
     q_stems = list(dict.fromkeys(content_stems(question)))
@@ -298,8 +300,9 @@ def passage_rows(question: str, hits: list[Hit]) -> np.ndarray:
         best_in_section[key] = max(best_in_section.get(key, 0.0), h.score)
         count_in_section[key] += 1
     top_score = max((h.score for h in hits), default=0.0)
+    top_asked = max((a for a in asked if a is not None), default=0.0)
     rows = []
-    for h in hits:
+    for h, near in zip(hits, asked, strict=True):
         key = (id(h.store), h.lesson_id, h.section_id)
         vocab = vocabulary(h.store)
         cover, raw = vocab.cover(q_stems, set(content_stems(h.text)))
@@ -324,6 +327,9 @@ def passage_rows(question: str, hits: list[Hit]) -> np.ndarray:
             "section_gap": top_score - best_in_section[key],
             "section_hits": float(count_in_section[key]),
             "q_terms": float(len(q_stems)),
+            "asked": near or 0.0,
+            "asked_gap": top_asked - near if near is not None else 0.0,
+            "asked_on": float(near is not None),
             **cue,
         }
         rows.append([values[f] for f in PASSAGE_FEATURES])
@@ -425,12 +431,14 @@ def score(name: str, rows: np.ndarray) -> np.ndarray | None:
 # -- the two steps, as the answerer and the fit script both run them -----------------------
 
 
-def rerank(question: str, hits: list[Hit]) -> list[Hit]:
+def rerank(question: str, hits: list[Hit], qvec: np.ndarray) -> list[Hit]:
     """The candidates ordered by the passage model (unchanged without one); each hit's
     `learned` holds its log-odds of carrying the answer."""
+    from tutor import asked
+
     if not hits:
         return hits
-    scores = score("passage", passage_rows(question, hits))
+    scores = score("passage", passage_rows(question, hits, asked.closeness(hits, qvec)))
     if scores is None:
         return hits
     for hit, s in zip(hits, scores, strict=True):
@@ -496,7 +504,9 @@ def rank_units(question: str, cands: list[Candidate]) -> list[Candidate]:
     return sorted(cands, key=lambda c: -c.learned)
 
 
-def scope_row(question: str, corrected: int, qvec: np.ndarray, ranked: list[Hit]) -> np.ndarray:
+def scope_row(
+    question: str, corrected: int, qvec: np.ndarray, ranked: list[Hit], skip=None
+) -> np.ndarray:
     """What the scope model reads about a question and its reranked passages.
 
     The index's own scope classifier (tutor/scope.py) is one input: it knows the
@@ -504,7 +514,11 @@ def scope_row(question: str, corrected: int, qvec: np.ndarray, ranked: list[Hit]
     adam") read like everyday ones to it. The passage model's confidence, how much
     of the question the index's vocabulary knows at all, and how much the best
     passages cover, tell a course question from "how many neurons are in the brain".
+    So does its closeness to the questions learners asked of the course before
+    (tutor/asked.py; `skip` masks some out, as the fit script does).
     """
+    from tutor import asked
+
     q_stems = list(dict.fromkeys(content_stems(question)))
     top = ranked[:5]
     stores = list({id(h.store): h.store for h in top}.values())
@@ -525,5 +539,6 @@ def scope_row(question: str, corrected: int, qvec: np.ndarray, ranked: list[Hit]
         "q_terms": float(len(q_stems)),
         "corrected": float(corrected),
         "bm25_found": sum(h.bm25 > 0 for h in top) / max(1, len(top)),
+        "asked_best": asked.best_closeness(top, qvec, skip),
     }
     return np.asarray([[values[f] for f in SCOPE_FEATURES]], dtype=np.float64)

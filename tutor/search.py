@@ -102,7 +102,7 @@ class Searcher:
             from tutor.ranking import CANDIDATES, rerank
 
             found = self.search(question, qvec, k=max(k, CANDIDATES), mode="hybrid+sentence")
-            return rerank(question, found)[:k]
+            return rerank(question, found, qvec)[:k]
         dense = self.dense(qvec) if mode != "bm25" else []
         lexical = self.lexical(question) if mode != "dense" else []
         fused: dict[tuple[int, int], float] = {}
