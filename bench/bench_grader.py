@@ -5,9 +5,10 @@ in the same run:
 
   * "cosine": the max cosine of the answer to the references, with the threshold
     that is best on the course answers' train part (the plain-MiniLM baseline);
-  * "v1", "v2" and "v3": the graders shipped before (commits in BASELINES), each
-    run from a git worktree of its commit through its own `tutor grade --json -`;
-    v2 and v3 are given their own bundled item evidence, as they would use it.
+  * "v1" to "v4": the graders shipped before (commits in BASELINES), each run
+    from a git worktree of its commit through its own `tutor grade --json -`;
+    v2 to v4 are given their own bundled item evidence, as they would use it
+    (v4 is the grader shipped now: its row is the "new" one until the next).
 
 Sets (bench/data/course-answers/, split fixed in bench/course_answers.py):
   * heldout-items: every answer to the items the grader never saw an answer to;
@@ -60,6 +61,7 @@ BASELINES = {
     "v1": "ef8f4ff",  # the hand-tuned grader before the learned one
     "v2": "d1771bd",  # cross-encoder + trees whose item evidence was same-writer
     "v3": "9c1c187",  # evidence by other writers; one cross-encoder, on round 1's half A
+    "v4": "9c11d01",  # cross-fitted cross-encoders; trees on every training answer
 }
 SEMEVAL = ROOT.parent / "shared/datasets/semeval2013-2way-train.jsonl"
 REJECT_TRAPS = ("sibling", "swapped", "negation")
