@@ -115,7 +115,8 @@ def best_closeness(hits, qvec: np.ndarray, skip: np.ndarray | None = None) -> fl
     learner asked of this course before is a course question, whatever words it
     uses ("how much cheaper is finetuning than pretraining")."""
     found = bank()
-    if found is None or not any(chunk_questions(h.store, found) for h in hits):
+    stores = {id(h.store): h.store for h in hits}.values()
+    if found is None or not any(chunk_questions(store, found) for store in stores):
         return 0.0
     sims = found.vectors @ qvec
     if skip is not None:
