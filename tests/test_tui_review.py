@@ -263,7 +263,8 @@ MCQ = """\
 """
 
 
-async def test_pick_a_choice_with_a_number_key(tmp_path, monkeypatch):
+def mcq_app(tmp_path, monkeypatch):
+    """The app over a course whose one quiz card is MCQ, its cards already synced."""
     from tutor.cards.sync import sync_cards
     from tutor.course import load_course
 
@@ -272,7 +273,11 @@ async def test_pick_a_choice_with_a_number_key(tmp_path, monkeypatch):
     db = store.connect(data / "tutor.db")
     sync_cards(db, load_course(course))
     db.conn.close()
-    app = make_app(course, data)
+    return make_app(course, data), data
+
+
+async def test_pick_a_choice_with_a_number_key(tmp_path, monkeypatch):
+    app, data = mcq_app(tmp_path, monkeypatch)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_review(pilot, "quiz", ids=["alpha-mcq", "alpha-mcq"])
         card = screen.session.current
@@ -330,15 +335,7 @@ async def test_i_was_right_overrides_the_verdict_and_is_kept_for_the_card(env):
 async def test_letters_typed_on_a_choice_card_are_not_commands(tmp_path, monkeypatch):
     """Typing a word on a multiple-choice card used to hit the single-letter keys:
     "u" undid the last review and "q" left the screen."""
-    from tutor.cards.sync import sync_cards
-    from tutor.course import load_course
-
-    course, data = tui_env(tmp_path, monkeypatch)
-    (course / "01-alpha.quiz.yaml").write_text(MCQ, encoding="utf-8")
-    db = store.connect(data / "tutor.db")
-    sync_cards(db, load_course(course))
-    db.conn.close()
-    app = make_app(course, data)
+    app, data = mcq_app(tmp_path, monkeypatch)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_review(pilot, "quiz", ids=["alpha-mcq", "alpha-mcq"])
         card = screen.session.current
