@@ -65,6 +65,10 @@ def bank() -> Bank | None:
     return Bank(data["questions"], data["sources"], vectors, chunks)
 
 
+# chunk rowid -> bank question numbers, for the one index open (keyed by its state)
+_per_store: dict[tuple, dict[int, np.ndarray]] = {}
+
+
 def chunk_questions(store: IndexStore, found: Bank) -> dict[int, np.ndarray]:
     """The bank's question numbers for each chunk rowid of `store` whose id and text
     are the ones the bank was built on; cached per store and index state."""
@@ -79,9 +83,6 @@ def chunk_questions(store: IndexStore, found: Bank) -> dict[int, np.ndarray]:
         _per_store.clear()  # one course index is open at a time; keep it small
         _per_store[key] = cached
     return cached
-
-
-_per_store: dict[tuple, dict[int, np.ndarray]] = {}
 
 
 def closeness(hits, qvec: np.ndarray, skip: np.ndarray | None = None) -> list[float | None]:
