@@ -112,6 +112,31 @@ def _file_order(path: Path) -> tuple[str, int]:
     return (stem, int(number)) if number.isdigit() else (path.stem, 0)
 
 
+UNRELATED = 0.5  # the most alike two items' questions or references may be
+
+
+def unrelated_items(items: dict[str, Item]) -> dict[str, list[str]]:
+    """For each item, the items of other lessons whose answers are surely wrong
+    for it: neither their question nor their reference is within a cosine of
+    UNRELATED of its own. The course asks some things twice ("What is machine
+    learning?" in two lessons; a card on "supervised learning" beside one on
+    "machine learning"), and such an answer may be right."""
+    from tutor.embed import encode
+
+    ids = sorted(items)
+    refs = encode([items[i].reference for i in ids])
+    questions = encode([items[i].question for i in ids])
+    alike = (refs @ refs.T >= UNRELATED) | (questions @ questions.T >= UNRELATED)
+    return {
+        iid: [
+            other
+            for j, other in enumerate(ids)
+            if items[other].lesson != items[iid].lesson and not alike[i, j]
+        ]
+        for i, iid in enumerate(ids)
+    }
+
+
 def _held_items(items: dict[str, Item], per_lesson) -> list[str]:
     by_lesson: dict[str, list[str]] = defaultdict(list)
     for item in items.values():
