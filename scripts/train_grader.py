@@ -19,10 +19,9 @@ Steps (fixed seed):
          half is fixed by its id's hash): the folds of the cross-fitting;
        - "all" on every training answer: the one shipped.
   2. Export each to ONNX and quantize it to int8 (onnxruntime's dynamic
-     quantization, one scale per channel); "all" becomes
-     tutor/data/grader-ce.onnx. It is shipped in the package (about 23 MB; the
-     fp32 graph is 90 MB) because, unlike the sentence encoder, it cannot be
-     rebuilt from an installed package. Reports,
+     quantization); "all" becomes tutor/data/grader-ce.onnx. It is shipped in
+     the package (about 23 MB; the fp32 graph is 90 MB) because, unlike the
+     sentence encoder, it cannot be rebuilt from an installed package. Reports,
      for each fold model on the answers it did not see, how often its int8 and
      fp32 graphs pick the same class and each one's accuracy alone.
   3. On every training answer, compute the runtime features
