@@ -36,7 +36,8 @@ it did not train on (seen questions), and with `--only-semeval-cross-encoder` th
 whole design, a cross-encoder fine-tuned per fold included; warm latency per answer (one at a time and
 batched) and a cold `tutor grade` process.
 
-    .venv/bin/python bench/bench_grader.py [--no-semeval] [--no-baseline] [--only-blind]
+    .venv/bin/python bench/bench_grader.py [--no-semeval] [--no-baseline | --baselines v4 ...]
+        [--only-blind]
         [--only-latency] [--only-semeval-cross-encoder]
 """
 
@@ -230,7 +231,7 @@ def summary(answers, items, verdicts: list[str]) -> dict:
     return out
 
 
-def measure_sets(sets: dict, items, cut: float, baseline: bool, pool=()) -> dict:
+def measure_sets(sets: dict, items, cut: float, baseline: dict[str, str], pool=()) -> dict:
     results = {}
     for name, (answers, evidence) in sets.items():
         if not answers:
@@ -242,7 +243,7 @@ def measure_sets(sets: dict, items, cut: float, baseline: bool, pool=()) -> dict
         graders["cosine"] = [
             "correct" if s >= cut else "partial" if s >= cut - 0.15 else "incorrect" for s in scores
         ]
-        for name_, rev in BASELINES.items() if baseline else ():
+        for name_, rev in baseline.items():
             verdicts = grade_at(rev, rows, answers, evidence)
             if verdicts:
                 graders[name_] = verdicts
@@ -440,6 +441,9 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--no-semeval", action="store_true")
     ap.add_argument("--no-baseline", action="store_true", help="skip the graders before this one")
+    ap.add_argument(
+        "--baselines", nargs="+", choices=sorted(BASELINES), help="only these earlier graders"
+    )
     ap.add_argument("--only-blind", action="store_true", help="only the final blind set, once")
     ap.add_argument(
         "--only-semeval-cross-encoder",
@@ -467,6 +471,11 @@ def main(argv=None) -> None:
         print(f"SemEval GroupKFold macro-F1: {payload}")
         write_results("grader-semeval", payload)
         return
+    baselines = (
+        {}
+        if args.no_baseline
+        else {k: v for k, v in BASELINES.items() if not args.baselines or k in args.baselines}
+    )
     items = CA.load_items()
     parts = CA.parts(CA.load_answers())
     train = parts["train"]
@@ -486,9 +495,13 @@ def main(argv=None) -> None:
         sets = {
             "blind-after-freeze": ([a for a in blind if a.item in known], "bundled"),
             "blind-after-freeze, held-out items": ([a for a in blind if a.item not in known], None),
+            "blind-after-freeze, another lesson's answer": (
+                other_lesson_answers(items, blind),
+                "bundled",
+            ),
         }
     payload = {
-        "course": measure_sets(sets, items, cut, not args.no_baseline, train),
+        "course": measure_sets(sets, items, cut, baselines, train),
         "cosine_threshold": round(cut, 3),
         "labels": dict(Counter(a.label for p in parts.values() for a in p)),
     }

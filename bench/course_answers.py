@@ -13,12 +13,14 @@ blind to the grader and to the other files, so a file name is also a writer:
   `blind-3..4` (written with the others, measured only once after the second
   freeze; part of the pool since, so its answers to held-out items are held out
   and the rest are training data);
-- round 3: `blind-5`, `blind-6` (`FINAL_BLIND`: 4 answers to each of the 312
-  items, two writers), written blind after that measurement and committed unseen
-  before the third freeze; measured once after it, never part of the split.
-- round 4: `blind-7`, `blind-8` (4 answers to each item, two writers), written blind
-  after round 3 and committed unseen, for the freeze after that; read by no code
-  yet.
+- round 3: `blind-5`, `blind-6` (4 answers to each of the 312 items, two
+  writers), written blind after that measurement and committed unseen before the
+  third freeze; measured once after it (grader v4). Not yet in the pool: the
+  shipped grader was not fitted on them, and the split is of what it was.
+- round 4: `blind-7`, `blind-8` (`FINAL_BLIND`: likewise), written blind after
+  round 3 and committed unseen; measured once, for v4 with its off-card rule.
+- round 5: `blind-9`, `blind-10` (likewise), committed unseen for the next
+  freeze; read by no code yet.
 
 The split is a pure function of the item ids and answer texts, so it never
 changes when a file is re-read, and it was fixed (and committed, in
@@ -48,7 +50,7 @@ SPLIT_PATH = DIR / "split.json"
 ITEM_FILES = ("items.yaml", "items-v2.yaml")
 # what the split divides
 POOL = ("answers-*.yaml", "blind-1.yaml", "blind-2.yaml", "blind-3.yaml", "blind-4.yaml")
-FINAL_BLIND = ("blind-5.yaml", "blind-6.yaml")
+FINAL_BLIND = ("blind-7.yaml", "blind-8.yaml")
 ITEMS_PER_LESSON = 2
 HELDOUT_SHARE = 12  # percent of the answers of each trained-on item
 LABELS = ("incorrect", "partial", "correct")

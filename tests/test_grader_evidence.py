@@ -194,3 +194,56 @@ def test_piped_review_takes_the_learners_mark_and_keeps_it():
         c for c in tutor.cards(lesson="regularization") if c.question == "What is overfitting?"
     )
     assert tutor.card_examples(card)[0] == Example("bananas and custard", "correct", "learner")
+
+
+LM_Q = "What is an AI large model?"
+LM_R = (
+    "A neural network with a very large number of parameters, trained on a very large "
+    "dataset, that learns patterns general enough to be reused for many tasks."
+)
+
+
+FILTER = "a small matrix of learned weights (a filter), e.g. 3x3, that slides over the image"
+SMALLER = "it makes the learning rate smaller"
+
+
+@pytest.mark.parametrize(
+    ("answer", "evidence"),
+    [
+        (FILTER, "bundled"),  # a right answer to another card
+        pytest.param(
+            FILTER,
+            "none",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="the cross-encoder calls it correct (P 0.95) and it is not far enough "
+                "from the card for the off-card rule (issue 11)",
+            ),
+        ),
+        (SMALLER, "none"),  # about nothing the card asks
+        pytest.param(
+            SMALLER,
+            "bundled",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="the examples trees call it partial (P 0.67): the nearest labelled "
+                "answers are short partial ones (issue 11)",
+            ),
+        ),
+    ],
+)
+def test_an_answer_to_another_card_is_wrong_with_or_without_evidence(answer, evidence):
+    examples = bundled("lm-definition") if evidence == "bundled" else []
+    assert len(examples) >= 10 or evidence == "none"
+    assert grade(LM_Q, LM_R, answer, examples=examples).verdict == "incorrect"
+
+
+def test_an_answer_far_from_both_question_and_reference_is_never_correct():
+    from tutor.grade import _unrelated
+
+    vouched = np.array([0.02, 0.03, 0.95])  # the cross-encoder says correct
+    far = {"cos_ref": 0.12, "cos_question": 0.18, "ref_recall": 0.4}
+    assert _unrelated(far, vouched)
+    assert not _unrelated({**far, "cos_question": 0.25}, vouched)
+    g = grade(LM_Q, LM_R, "a 3x3 filter slides across the image computing dot products")
+    assert g.verdict == "incorrect"
