@@ -357,9 +357,9 @@ UNRELATED_CROSS = 0.7
 # specific answer as right ("a small matrix of learned weights (a filter) that
 # slides over the image" was correct, P 0.95, for "What is an AI large model?"),
 # and held-out right answers given to unrelated cards of other lessons passed 35 %
-# of the time. At 0.2 that fell to 16 %, with 2 of 3,052 held-out course answers
-# changed (bench/bench_grader.py). Training with such answers as wrong fixed it
-# better (1 %) but cost 2.4 points on new cards' negated and swapped answers.
+# of the time. At 0.2 that fell to 17 %, with 2 of the 2,620 held-out course
+# answers changed (bench/bench_grader.py). Training with such answers as wrong
+# fixed it better (1 %) but cost 2.4 points on new cards (negated, swapped).
 OFF_CARD_COSINE = 0.2
 
 
