@@ -32,13 +32,12 @@ Also: SemEval-2013 Task 7 (Dzikovska et al. 2013, CC BY 4.0) 5-fold GroupKFold
 by question, macro-F1 (cosine; the tree model on the grader's features, fitted
 per fold; today's CV figure from its grader.json) — the shipped cross-encoder saw
 SemEval answers of every question, so it is measured there only on the answers
-it did not train on (seen questions), and with `--only-semeval-cross-encoder` the
-whole design, a cross-encoder fine-tuned per fold included; warm latency per answer (one at a time and
+it did not train on (seen questions); warm latency per answer (one at a time and
 batched) and a cold `tutor grade` process.
 
     .venv/bin/python bench/bench_grader.py [--no-semeval] [--no-baseline | --baselines v4 ...]
         [--only-blind]
-        [--only-latency] [--only-semeval-cross-encoder]
+        [--only-latency]
 """
 
 from __future__ import annotations
@@ -306,87 +305,6 @@ def semeval_figures() -> dict:
     }
 
 
-def semeval_cross_encoder_cv() -> dict:
-    """GroupKFold-by-question macro-F1 on SemEval of the shipped design, cross-encoder
-    included, with nothing of a fold's test questions seen by any part of it.
-
-    The shipped cross-encoder trained on SemEval answers to every question, so it
-    cannot be measured there. Per fold, this fine-tunes a fresh one with the
-    shipped recipe on the answers to half of the training questions (by the
-    question id's hash; about 3,500 answers, like the 3,000 of the shipped fit),
-    fits the trees on the answers to the other half, reading that cross-encoder,
-    and grades the test questions. Course answers are left out of the fine-tune,
-    so this measures how the design carries to a new domain's questions, not the
-    shipped weights. About 5 minutes a fold on 2 cores.
-    """
-    import hashlib
-    import tempfile
-
-    from sklearn.ensemble import GradientBoostingClassifier
-    from sklearn.metrics import f1_score
-    from sklearn.model_selection import GroupKFold
-
-    from tutor.embed import session_for
-    from tutor.grade import analyse_many, model_row
-    from tutor.grading import cross
-
-    sys.path.insert(0, str(ROOT / "scripts"))
-    from finetune import export_int8, fine_tune
-    from train_grader import BASE_FEATURES, CE_FEATURES, GB, RECIPE, SEED
-
-    rows = [json.loads(line) for line in SEMEVAL.open(encoding="utf-8") if line.strip()]
-    analyses = analyse_many(
-        [
-            {"question": r["question"], "reference": r["references"][0], "accept": r["references"][1:], "answer": r["answer"]}
-            for r in rows
-        ],
-        cross=False,
-    )  # fmt: skip
-    y = np.array([1 if r["correct"] else 0 for r in rows])
-    groups = np.array([r["qid"] for r in rows])
-    texts = [(cross.pair_text(r["question"], r["references"][0]), r["answer"]) for r in rows]
-    shortcut = np.array(
-        [-1 if a.shortcut is None else int(a.shortcut[0] == "correct") for a in analyses]
-    )
-    spec = {"features": list(BASE_FEATURES + CE_FEATURES)}
-    in_ce = np.array([int(hashlib.sha1(q.encode()).hexdigest(), 16) % 2 == 0 for q in groups])
-    pred, pred_ce = np.zeros(len(y), int), np.zeros(len(y), int)
-    folds = []
-    with tempfile.TemporaryDirectory() as tmp:
-        for k, (tr, te) in enumerate(GroupKFold(5).split(texts, y, groups)):
-            ce_rows, tree_rows = tr[in_ce[tr]], tr[~in_ce[tr]]
-            folder = Path(tmp) / f"fold-{k}"
-            pairs = [(*texts[i], 2 * int(y[i])) for i in ce_rows]
-            fine_tune(pairs, folder, RECIPE)
-            export_int8(folder, Path(tmp) / f"fold-{k}.onnx")  # int8, as shipped
-            session = session_for(Path(tmp) / f"fold-{k}.onnx")
-            read = np.vstack(
-                [cross.probabilities([texts[i] for i in tree_rows], session=session),
-                 cross.probabilities([texts[i] for i in te], session=session)]
-            )  # fmt: skip
-            p = dict(zip([*tree_rows, *te], read, strict=True))
-            X = {i: model_row(analyses[i].named, p[i], None, spec) for i in p}
-            fit_rows = [i for i in tree_rows if shortcut[i] < 0]
-            model = GradientBoostingClassifier(random_state=SEED, **GB).fit(
-                np.stack([X[i] for i in fit_rows]), y[fit_rows]
-            )
-            pred[te] = model.predict(np.stack([X[i] for i in te]))
-            pred_ce[te] = [int(p[i][2] > p[i][0] + p[i][1]) for i in te]
-            folds.append(
-                {"cross_encoder_answers": len(ce_rows), "tree_answers": len(fit_rows),
-                 "test_answers": len(te),
-                 "macro_f1": round(float(f1_score(y[te], pred[te], average="macro")), 4)}
-            )  # fmt: skip
-            print(f"SemEval fold {k}: {folds[-1]}", flush=True)
-    pred = np.where(shortcut >= 0, shortcut, pred)
-    return {
-        "trees_with_cross_encoder": round(float(f1_score(y, pred, average="macro")), 4),
-        "cross_encoder_alone": round(float(f1_score(y, pred_ce, average="macro")), 4),
-        "folds": folds,
-        "n": len(y),
-    }
-
-
 def latency() -> dict:
     from tutor.grade import grade, grade_many
     from tutor.grading.examples import bundled
@@ -446,12 +364,6 @@ def main(argv=None) -> None:
     )
     ap.add_argument("--only-blind", action="store_true", help="only the final blind set, once")
     ap.add_argument(
-        "--only-semeval-cross-encoder",
-        action="store_true",
-        help="only the SemEval CV of the design with per-fold cross-encoders (~25 min), "
-        "into grader-semeval.json",
-    )
-    ap.add_argument(
         "--only-latency",
         action="store_true",
         help="only the latency, into grader.json (rerun it when a busy machine skewed it)",
@@ -465,11 +377,6 @@ def main(argv=None) -> None:
         payload["latency"] = latency() | {"when": datetime.now(UTC).isoformat(timespec="seconds")}
         print(f"latency: {payload['latency']}")
         path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
-        return
-    if args.only_semeval_cross_encoder:
-        payload = semeval_cross_encoder_cv() | {"trees_on_features": semeval_figures()}
-        print(f"SemEval GroupKFold macro-F1: {payload}")
-        write_results("grader-semeval", payload)
         return
     baselines = (
         {}
