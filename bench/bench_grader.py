@@ -36,8 +36,7 @@ it did not train on (seen questions); warm latency per answer (one at a time and
 batched) and a cold `tutor grade` process.
 
     .venv/bin/python bench/bench_grader.py [--no-semeval] [--no-baseline | --baselines v4 ...]
-        [--only-blind]
-        [--only-latency]
+        [--only-blind] [--only-latency]
 """
 
 from __future__ import annotations
@@ -120,8 +119,7 @@ def other_lesson_answers(items, answers) -> list:
             first.setdefault(a.item, a)
     out = []
     for a in first.values():
-        # an unrelated item (`course_answers.unrelated_items`) is never the answer's own
-        others = [i for i in unrelated if a.item in unrelated[i] and bundled(i)]
+        others = [i for i in unrelated[a.item] if bundled(i)]  # never the answer's own
         to = others[digest(a.key) % len(others)]
         out.append(CA.Answer(to, a.text, "incorrect", "other-lesson", a.file))
     return out
