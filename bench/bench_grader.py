@@ -5,10 +5,9 @@ in the same run:
 
   * "cosine": the max cosine of the answer to the references, with the threshold
     that is best on the course answers' train part (the plain-MiniLM baseline);
-  * "v1" to "v4": the graders shipped before (commits in BASELINES), each run
+  * "v1" to "v4r": the graders shipped before (commits in BASELINES), each run
     from a git worktree of its commit through its own `tutor grade --json -`;
-    v2 to v4 are given their own bundled item evidence, as they would use it
-    (v4 is the grader shipped now: its row is the "new" one until the next).
+    v2 on are given their own bundled item evidence, as they would use it.
 
 Sets (bench/data/course-answers/, split fixed in bench/course_answers.py):
   * heldout-items: every answer to the items the grader never saw an answer to;
@@ -55,6 +54,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT / "scripts"))
 
 import course_answers as CA  # noqa: E402
 from common import pct, run_at, write_results  # noqa: E402
@@ -64,6 +64,7 @@ BASELINES = {
     "v2": "d1771bd",  # cross-encoder + trees whose item evidence was same-writer
     "v3": "9c1c187",  # evidence by other writers; one cross-encoder, on round 1's half A
     "v4": "9c11d01",  # cross-fitted cross-encoders; trees on every training answer
+    "v4r": "ffda072",  # v4 with the off-card rule (OFF_CARD_COSINE)
 }
 SEMEVAL = ROOT.parent / "shared/datasets/semeval2013-2way-train.jsonl"
 REJECT_TRAPS = ("sibling", "swapped", "negation")
@@ -260,17 +261,13 @@ def measure_sets(sets: dict, items, cut: float, baseline: dict[str, str], pool=(
     return results
 
 
-def semeval_figures() -> dict:
-    """GroupKFold-by-question macro-F1 on SemEval: cosine, and the tree model on the
-    grader's features (no cross-encoder) fitted per fold; today's CV from its file."""
-    from sklearn.ensemble import GradientBoostingClassifier
-    from sklearn.metrics import f1_score
-    from sklearn.model_selection import GroupKFold
+def _semeval():
+    """SemEval's training answers with the grader's features: rows, feature matrix
+    (no cross-encoder), labels (1 correct), question groups, shortcut verdicts (-1
+    none, else 1 correct / 0 not) and cosines to the reference."""
+    from train_grader import BASE_FEATURES
 
     from tutor.grade import analyse_many, model_row
-
-    sys.path.insert(0, str(ROOT / "scripts"))
-    from train_grader import BASE_FEATURES, GB, SEED
 
     rows = [json.loads(line) for line in SEMEVAL.open(encoding="utf-8") if line.strip()]
     analyses = analyse_many(
@@ -280,14 +277,26 @@ def semeval_figures() -> dict:
         ],
         cross=False,
     )  # fmt: skip
-    y = np.array([1 if r["correct"] else 0 for r in rows])
-    groups = [r["qid"] for r in rows]
     spec = {"features": list(BASE_FEATURES)}
-    X = np.stack([model_row(a.named, None, None, spec) for a in analyses])
-    cos = np.array([a.named.get("cos_ref", 0.0) for a in analyses])
-    shortcut = np.array(
-        [-1 if a.shortcut is None else int(a.shortcut[0] == "correct") for a in analyses]
+    return (
+        rows,
+        np.stack([model_row(a.named, None, None, spec) for a in analyses]),
+        np.array([1 if r["correct"] else 0 for r in rows]),
+        np.array([r["qid"] for r in rows]),
+        np.array([-1 if a.shortcut is None else int(a.shortcut[0] == "correct") for a in analyses]),
+        np.array([a.named.get("cos_ref", 0.0) for a in analyses]),
     )
+
+
+def semeval_figures() -> dict:
+    """GroupKFold-by-question macro-F1 on SemEval: cosine, and the tree model on the
+    grader's features (no cross-encoder) fitted per fold; today's CV from its file."""
+    from sklearn.ensemble import GradientBoostingClassifier
+    from sklearn.metrics import f1_score
+    from sklearn.model_selection import GroupKFold
+    from train_grader import GB, SEED
+
+    _, X, y, groups, shortcut, cos = _semeval()
     pred_tree, pred_cos = np.zeros(len(y), int), np.zeros(len(y), int)
     for tr, te in GroupKFold(5).split(X, y, groups):
         cut = best_cut(cos[tr], y[tr] == 1, macro=True)
@@ -299,6 +308,55 @@ def semeval_figures() -> dict:
     return {
         "cosine": round(float(f1_score(y, pred_cos, average="macro")), 4),
         "trees_on_features": round(float(f1_score(y, pred_tree, average="macro")), 4),
+        "n": len(y),
+    }
+
+
+def semeval_cross_figures(folds: int = 5) -> dict:
+    """The whole design on SemEval, fitted per fold of a GroupKFold by question, so no
+    part of it saw a test question: a cross-encoder fine-tuned (the shipped recipe,
+    int8 graph) on the answers to half the fold's training questions, then the trees
+    on the grader's features plus its readings, fitted on the other half (as the
+    shipped trees read cross-fitted readings). Also the cross-encoder alone (argmax).
+    About 5 minutes per fold on a quiet 2-core machine: run with --semeval-cross."""
+    import tempfile
+
+    from finetune import export_int8, fine_tune
+    from sklearn.ensemble import GradientBoostingClassifier
+    from sklearn.metrics import f1_score
+    from sklearn.model_selection import GroupKFold
+    from train_grader import GB, RECIPE, SEED
+
+    from tutor.embed import session_for
+    from tutor.grading import cross
+
+    rows, X, y, groups, shortcut, _ = _semeval()
+    pairs = [(cross.pair_text(r["question"], r["references"][0]), r["answer"]) for r in rows]
+    pred_ce, pred_all = np.zeros(len(y), int), np.zeros(len(y), int)
+    for k, (tr, te) in enumerate(GroupKFold(folds).split(X, y, groups)):
+        questions = sorted(set(groups[tr]))
+        first = set(questions[::2])
+        ce_rows = np.array([i for i in tr if groups[i] in first])
+        tree_rows = np.array([i for i in tr if groups[i] not in first])
+        with tempfile.TemporaryDirectory() as tmp:
+            folder, graph = Path(tmp) / "ce", Path(tmp) / "ce.onnx"
+            fine_tune([(*pairs[i], 2 * int(y[i])) for i in ce_rows], folder, RECIPE)
+            export_int8(folder, graph)
+            session = session_for(graph)
+            p = np.zeros((len(y), 3))
+            wanted = np.concatenate([tree_rows, te])
+            p[wanted] = cross.probabilities([pairs[i] for i in wanted], session=session)
+        Xc = np.hstack([X, p])
+        fit_rows = tree_rows[shortcut[tree_rows] < 0]
+        model = GradientBoostingClassifier(random_state=SEED, **GB).fit(Xc[fit_rows], y[fit_rows])
+        pred_all[te] = model.predict(Xc[te])
+        pred_ce[te] = p[te].argmax(1) == 2
+        print(f"  SemEval fold {k + 1}/{folds}: {len(ce_rows)} cross-encoder answers, "
+              f"{len(tree_rows)} tree rows, {len(te)} tested", flush=True)  # fmt: skip
+    pred_all = np.where(shortcut >= 0, shortcut, pred_all)
+    return {
+        "cross_encoder_alone": round(float(f1_score(y, pred_ce, average="macro")), 4),
+        "grader_design": round(float(f1_score(y, pred_all, average="macro")), 4),
         "n": len(y),
     }
 
@@ -356,6 +414,11 @@ def latency() -> dict:
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--no-semeval", action="store_true")
+    ap.add_argument(
+        "--semeval-cross",
+        action="store_true",
+        help="also the whole design fitted per SemEval fold (about 25 quiet minutes)",
+    )
     ap.add_argument("--no-baseline", action="store_true", help="skip the graders before this one")
     ap.add_argument(
         "--baselines", nargs="+", choices=sorted(BASELINES), help="only these earlier graders"
@@ -418,6 +481,8 @@ def main(argv=None) -> None:
         payload["semeval_groupkfold_macro_f1"]["v1"] = before["cross_validation"][
             "shipped_macro_f1"
         ]
+        if args.semeval_cross:
+            payload["semeval_groupkfold_macro_f1"] |= semeval_cross_figures()
         print(f"\nSemEval GroupKFold macro-F1: {payload['semeval_groupkfold_macro_f1']}")
     if args.only_blind:  # measured once, after the freeze, kept beside the main figures
         write_results("grader-blind", payload)
